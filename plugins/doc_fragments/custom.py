@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import plugin_config
+
+
+class ModuleDocFragment:
+    # Options that choose a provider, built-in or custom.
+    DOCUMENTATION = r"""
+options:
+  via:
+    description:
+      - The provider. V(self), V(list), V(dns) and V(udp) are built in.
+      - Any other value names a custom provider, a Python file with a function C(poll(options)) that returns
+        a list of node names (Peerage's custom provider with C(poll/0)). It is found as C(<via>.py) next to the
+        playbook, then in each of O(provider_paths); a value ending in C(.py) or holding a C(/) is a path
+        (relative to the playbook's directory).
+      - A value with two dots, such as C(my.collection.hosts), is the name of a lookup plugin, which is run
+        with the lookup's terms and O(provider_options) and serves as the provider.
+      - Whatever a provider returns is validated, deduplicated and sorted like the built-in ones.
+    type: str
+    default: dns
+  provider_paths:
+    description:
+      - Directories to search for custom providers, after the playbook's directory.
+    type: list
+    elements: path
+    default: []
+  provider_options:
+    description:
+      - Extra options for a custom provider. Its C(poll) receives them merged into its C(options) argument;
+        a lookup plugin serving as provider receives them as keyword arguments.
+    type: dict
+    default: {}
+"""
+
+    PLUGIN_CONFIG = plugin_config(DOCUMENTATION)

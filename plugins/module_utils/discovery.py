@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Run a provider and turn what it returns into the final peer list.
+
+Every provider, built-in or a user's, goes through :func:`discover`, so all
+results are validated, deduplicated and sorted the same way, and "no peers"
+is handled in one place: it fails unless ``allow_empty`` is true. A failed
+discovery (:class:`DiscoveryFailed`) is never turned into an empty list.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.peerage.peerage.plugins.module_utils import via_dns, via_list, via_self
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
+
+BUILTIN_PROVIDERS = {
+    "self": via_self,
+    "list": via_list,
+    "dns": via_dns,
+}
+
+# How a lookup's terms map onto each built-in provider's options.
+TERM_OPTIONS = {
+    "self": "address",
+    "list": "node_list",
+    "dns": "dns_name",
+    "udp": "app_name",
+}
+
+
+def builtin_provider(via):
+    """Return the ``poll`` function of a built-in provider, or raise naming the allowed ones."""
+    try:
+        return BUILTIN_PROVIDERS[via].poll
+    except KeyError:
+        raise OptionError(
+            "unknown provider %r: built-in providers are %s" % (via, ", ".join(sorted(BUILTIN_PROVIDERS)))
+        )
+
+
+def register_provider(via, module):
+    """Add a built-in provider (a module with ``poll(options, report=None)``)."""
+    BUILTIN_PROVIDERS[via] = module
+
+
+def finish(names, options, source, report=None):
+    """Validate, deduplicate and sort ``names``; apply ``allow_empty``."""
+    if names is None:
+        names = []
+    if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
+        raise OptionError("%s returned %r: a provider must return a list of node names" % (source, names))
+    peers = normalize_node_names(names)
+    if not peers and not options.get("allow_empty"):
+        raise NoPeersFound("%s found no peers" % source)
+    if report:
+        report("peerage: %s found %d peer(s): %s" % (source, len(peers), ", ".join(peers) or "none"), 1)
+    return peers
+
+
+def discover(via, options, report=None):
+    """Run the built-in provider ``via`` with ``options``; return the final peer list.
+
+    ``report(message, verbosity)`` receives what was found at verbosity 1 and
+    query details at verbosity 3 (Peerage's ``log_results``).
+    """
+    poll = builtin_provider(via)
+    source = "the %s provider" % via
+    try:
+        names = poll(options, report)
+    except NoPeersFound as exc:
+        if options.get("allow_empty"):
+            if report:
+                report("peerage: %s found no peers (allowed): %s" % (source, exc), 1)
+            return []
+        raise
+    return finish(names, options, source, report)

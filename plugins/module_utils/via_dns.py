@@ -1,0 +1,392 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The ``dns`` provider: addresses of a DNS name become ``app@address`` (Peerage.Via.Dns).
+
+Two ways to ask:
+
+* no ``nameserver``: the system resolver (``getaddrinfo``), so ``/etc/hosts``
+  and search domains apply and ``dns_name: localhost`` works anywhere;
+* one or more ``nameserver`` entries: dnspython asks them directly, with a
+  timeout and retries per server, TCP when a UDP answer is truncated, and
+  CNAME chains followed.
+
+The outcomes are kept apart: an answer with records, an answer without
+(NXDOMAIN or no records of the type: "no peers"), and a failure (timeout,
+SERVFAIL, REFUSED, network error) which always raises :class:`DiscoveryFailed`.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import socket
+import time
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, NoPeersFound, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.node_names import (
+    classify_host,
+    format_node_name,
+    validate_app_name,
+)
+
+try:
+    import dns.exception
+    import dns.flags
+    import dns.message
+    import dns.name
+    import dns.query
+    import dns.rcode
+    import dns.rdatatype
+    import dns.resolver
+
+    HAS_DNSPYTHON = True
+    DNSPYTHON_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    HAS_DNSPYTHON = False
+    DNSPYTHON_IMPORT_ERROR = exc
+
+DEFAULT_DNS_NAME = "localhost"
+DEFAULT_RECORD_TYPES = ("A", "AAAA")
+RECORD_TYPES = ("A", "AAAA", "SRV")
+SRV_TARGET_MODES = ("address", "hostname")
+DEFAULT_TIMEOUT = 2.0
+DEFAULT_RETRIES = 1
+MAX_CNAME_HOPS = 16
+
+_FAMILIES = {"A": socket.AF_INET, "AAAA": socket.AF_INET6}
+
+
+# ---------------------------------------------------------------- options
+
+
+def parse_nameserver(value):
+    """Parse ``address`` or ``address:port`` (IPv6 as ``[addr]:port``) into ``(address, port)``."""
+    if not isinstance(value, str) or not value.strip():
+        raise OptionError(
+            "invalid nameserver %r: expected 'address' or 'address:port' (IPv6 as '[addr]:port')" % (value,)
+        )
+    text = value.strip()
+    port = 53
+    if text.startswith("["):
+        address, sep, rest = text[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise OptionError(
+                "invalid nameserver %r: an IPv6 address in brackets may only be followed by ':port'" % value
+            )
+        port_text = rest[1:] if rest else None
+    elif text.count(":") == 1:
+        address, _sep, port_text = text.partition(":")
+    else:
+        address, port_text = text, None  # a bare IPv6 address or an IPv4 address
+    if port_text is not None:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise OptionError("invalid nameserver %r: the port must be a number from 1 to 65535" % value)
+        port = int(port_text)
+    try:
+        canonical, kind = classify_host(address)
+    except ValueError:
+        kind = None
+    if kind not in ("ipv4", "ipv6"):
+        raise OptionError("invalid nameserver %r: the address must be an IPv4 or IPv6 address" % value)
+    return canonical, port
+
+
+def format_server(server):
+    address, port = server
+    return ("[%s]:%d" if ":" in address else "%s:%d") % (address, port)
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    return list(value)
+
+
+def parse_record_types(value):
+    types = [str(item).upper() for item in _as_list(value)] or list(DEFAULT_RECORD_TYPES)
+    for item in types:
+        if item not in RECORD_TYPES:
+            raise OptionError(
+                "invalid record type %r in record_types: allowed are %s" % (item, ", ".join(RECORD_TYPES))
+            )
+    # Keep the user's order but ask each type once.
+    return [t for i, t in enumerate(types) if t not in types[:i]]
+
+
+def _number(options, key, default, minimum, kind=float):
+    value = options.get(key)
+    if value is None:
+        return default
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise OptionError("invalid %s %r: expected a number >= %s" % (key, value, minimum))
+    if number < minimum:
+        raise OptionError("invalid %s %r: expected a number >= %s" % (key, value, minimum))
+    return number
+
+
+class DnsSettings:
+    """The DNS options, checked once."""
+
+    def __init__(self, options):
+        self.app_name = validate_app_name(options.get("app_name") or "nonode")
+        self.dns_names = _as_list(options.get("dns_name")) or [DEFAULT_DNS_NAME]
+        self.record_types = parse_record_types(options.get("record_types"))
+        self.nameservers = [parse_nameserver(item) for item in _as_list(options.get("nameserver"))]
+        self.timeout = _number(options, "timeout", DEFAULT_TIMEOUT, 0.001)
+        self.retries = _number(options, "retries", DEFAULT_RETRIES, 0, int)
+        self.srv_target = options.get("srv_target") or "address"
+        if self.srv_target not in SRV_TARGET_MODES:
+            raise OptionError(
+                "invalid srv_target %r: allowed are %s" % (self.srv_target, ", ".join(SRV_TARGET_MODES))
+            )
+        # SRV targets resolve to the address types asked for, or to both.
+        self.address_types = [t for t in self.record_types if t in _FAMILIES] or list(DEFAULT_RECORD_TYPES)
+
+    def where(self):
+        if not self.nameservers:
+            return "the system resolver"
+        names = ", ".join(format_server(s) for s in self.nameservers)
+        return "nameserver %s" % names if len(self.nameservers) == 1 else "nameservers %s" % names
+
+
+# ------------------------------------------------------------- outcomes
+
+
+OUTCOME_TEXT = {"answer": "records", "nodata": "no records", "nxdomain": "NXDOMAIN", "not found": "not found"}
+
+
+class Lookup:
+    """What one (name, type) question came back with."""
+
+    def __init__(self, name, rdtype, values, outcome, server=None):
+        self.name = name
+        self.rdtype = rdtype
+        self.values = values  # addresses, or (target, port) pairs for SRV
+        self.outcome = outcome  # a key of OUTCOME_TEXT
+        self.server = server
+
+    def describe(self):
+        source = format_server(self.server) if self.server else "system resolver"
+        if self.outcome == "answer":
+            return "%s %s: %d record(s) from %s" % (self.name, self.rdtype, len(self.values), source)
+        return "%s %s: %s from %s" % (self.name, self.rdtype, OUTCOME_TEXT[self.outcome], source)
+
+
+# ------------------------------------------------------- system resolver
+
+
+def _system_lookup(name, rdtype):
+    try:
+        infos = socket.getaddrinfo(name, None, _FAMILIES[rdtype], socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        code = exc.args[0] if exc.args else None
+        if code == socket.EAI_NONAME:
+            # getaddrinfo says the same for "no such name" and "none of this family".
+            return Lookup(name, rdtype, [], "not found")
+        if code in (getattr(socket, "EAI_NODATA", None), getattr(socket, "EAI_ADDRFAMILY", None)):
+            return Lookup(name, rdtype, [], "nodata")
+        if code == socket.EAI_AGAIN:
+            raise DiscoveryFailed(
+                "the system resolver could not resolve %r (%s): temporary failure (%s)" % (name, rdtype, exc.args[-1]),
+                reason="timeout",
+            )
+        raise DiscoveryFailed(
+            "the system resolver failed for %r (%s): %s" % (name, rdtype, exc.args[-1]), reason="failed"
+        )
+    addresses = []
+    for info in infos:
+        address = info[4][0]
+        if address not in addresses:
+            addresses.append(address)
+    return Lookup(name, rdtype, addresses, "answer" if addresses else "nodata")
+
+
+# ------------------------------------------------------ direct questions
+
+
+class DirectResolver:
+    """Ask the configured nameservers, in order, with retries and TCP fallback."""
+
+    def __init__(self, settings, servers, report=None):
+        self.settings = settings
+        self.servers = servers
+        self.report = report
+
+    def _say(self, message):
+        if self.report:
+            self.report(message, 3)
+
+    def ask(self, name, rdtype):
+        """Return ``(response, server)`` from the first server that answers NOERROR or NXDOMAIN."""
+        query_name = dns.name.from_text(name)
+        failures = []
+        for server in self.servers:
+            tries = self.settings.retries + 1
+            waited = 0.0
+            for attempt in range(1, tries + 1):
+                query = dns.message.make_query(query_name, rdtype, use_edns=0, payload=1232)
+                started = time.monotonic()
+                try:
+                    response, used_tcp = dns.query.udp_with_fallback(
+                        query, server[0], timeout=self.settings.timeout, port=server[1]
+                    )
+                except dns.exception.Timeout:
+                    waited += time.monotonic() - started
+                    self._say("dns: %s %s at %s: no answer within %ss (try %d of %d)"
+                              % (name, rdtype, format_server(server), self.settings.timeout, attempt, tries))
+                    continue
+                except (OSError, dns.exception.DNSException) as exc:
+                    failures.append(("error", server, "%s" % (exc,)))
+                    self._say("dns: %s %s at %s: %s" % (name, rdtype, format_server(server), exc))
+                    break
+                rcode = response.rcode()
+                self._say("dns: %s %s at %s: %s, %d answer RRset(s)%s"
+                          % (name, rdtype, format_server(server), dns.rcode.to_text(rcode),
+                             len(response.answer), " over TCP after a truncated UDP answer" if used_tcp else ""))
+                if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                    return response, server
+                failures.append((dns.rcode.to_text(rcode).lower(), server, "answered %s" % dns.rcode.to_text(rcode)))
+                break
+            else:
+                failures.append(("timeout", server, "no answer in %d tries of %ss (%.1fs waited)"
+                                 % (tries, self.settings.timeout, waited)))
+        reasons = sorted({kind for kind, _server, _text in failures})
+        detail = "; ".join("%s %s" % (format_server(server), text) for _kind, server, text in failures)
+        raise DiscoveryFailed(
+            "DNS lookup of %r (%s) failed: %s" % (name, rdtype, detail),
+            reason=reasons[0] if len(reasons) == 1 else "failed",
+        )
+
+    def lookup(self, name, rdtype):
+        """Follow CNAMEs from ``name`` and collect the records of ``rdtype``."""
+        wanted = dns.rdatatype.from_text(rdtype)
+        current = dns.name.from_text(name)
+        response, server = self.ask(name, rdtype)
+        for _hop in range(MAX_CNAME_HOPS):
+            if response.rcode() == dns.rcode.NXDOMAIN:
+                return Lookup(name, rdtype, [], "nxdomain", server), response
+            records = _find(response.answer, current, wanted)
+            if records is not None:
+                return Lookup(name, rdtype, _rdata_values(records, rdtype), "answer", server), response
+            alias = _find(response.answer, current, dns.rdatatype.CNAME)
+            if alias is None:
+                return Lookup(name, rdtype, [], "nodata", server), response
+            current = alias[0].target
+            if _find(response.answer, current, wanted) is None and _find(
+                response.answer, current, dns.rdatatype.CNAME
+            ) is None:
+                # The server gave only part of the chain: ask for the next link.
+                response, server = self.ask(current.to_text(), rdtype)
+        raise DiscoveryFailed(
+            "DNS lookup of %r (%s) failed: more than %d CNAMEs in a chain" % (name, rdtype, MAX_CNAME_HOPS),
+            reason="cname_loop",
+        )
+
+
+def _find(rrsets, name, rdtype):
+    for rrset in rrsets:
+        if rrset.name == name and rrset.rdtype == rdtype:
+            return rrset
+    return None
+
+
+def _rdata_values(rrset, rdtype):
+    if rdtype == "SRV":
+        return [(record.target.to_text(omit_final_dot=True), record.port) for record in rrset]
+    return [record.address for record in rrset]
+
+
+# ---------------------------------------------------------------- poll
+
+
+def resolve(options, report=None):
+    """Ask every question; return ``(node_names, lookups)``.
+
+    ``lookups`` lists what each question came back with, for logging and
+    for the "no peers" message.
+    """
+    settings = DnsSettings(options)
+    if settings.nameservers and not HAS_DNSPYTHON:
+        raise DiscoveryFailed(
+            "the dns provider needs the Python library dnspython to ask a nameserver directly: %s"
+            % DNSPYTHON_IMPORT_ERROR,
+            reason="missing_library",
+        )
+    if not settings.nameservers and "SRV" in settings.record_types and not HAS_DNSPYTHON:
+        raise DiscoveryFailed("SRV records need the Python library dnspython: %s" % DNSPYTHON_IMPORT_ERROR,
+                              reason="missing_library")
+    servers = settings.nameservers
+    if not servers and "SRV" in settings.record_types:
+        # getaddrinfo cannot ask for SRV: take the system's nameservers for that.
+        system = dns.resolver.Resolver()
+        servers = [(address, system.port) for address in system.nameservers]
+    direct = DirectResolver(settings, servers, report) if servers else None
+    use_system_for_addresses = not settings.nameservers
+
+    lookups = []
+    hosts = []
+
+    def addresses_of(name, rdtype, response=None):
+        if use_system_for_addresses:
+            result = _system_lookup(name, rdtype)
+        else:
+            if response is not None:
+                extra = _find(response.additional, dns.name.from_text(name), dns.rdatatype.from_text(rdtype))
+                if extra is not None:
+                    result = Lookup(name, rdtype, _rdata_values(extra, rdtype), "answer")
+                    lookups.append(result)
+                    return result.values
+            result = direct.lookup(name, rdtype)[0]
+        lookups.append(result)
+        return result.values
+
+    for dns_name in settings.dns_names:
+        for rdtype in settings.record_types:
+            if rdtype != "SRV":
+                hosts.extend(addresses_of(dns_name, rdtype))
+                continue
+            srv, response = direct.lookup(dns_name, "SRV")
+            lookups.append(srv)
+            for target, _port in srv.values:
+                if settings.srv_target == "hostname":
+                    hosts.append(target)
+                    continue
+                for address_type in settings.address_types:
+                    hosts.extend(addresses_of(target, address_type, response))
+
+    names = [format_node_name(settings.app_name, host) for host in hosts]
+    if report:
+        for item in lookups:
+            report("dns: " + item.describe(), 3)
+    return names, lookups, settings
+
+
+def describe_empty(lookups, settings):
+    """Say why a DNS discovery found nothing: which names, which types, which outcome, where."""
+    outcomes = sorted({OUTCOME_TEXT[item.outcome] for item in lookups})
+    names = ", ".join(repr(name) for name in settings.dns_names)
+    return "DNS name%s %s %s no %s records at %s (%s)" % (
+        "s" if len(settings.dns_names) > 1 else "",
+        names,
+        "have" if len(settings.dns_names) > 1 else "has",
+        "/".join(settings.record_types),
+        settings.where(),
+        ", ".join(outcomes) or "no answer",
+    )
+
+
+def poll(options, report=None):
+    """Return ``app_name@address`` for every address found; raise :class:`NoPeersFound` for none."""
+    names, lookups, settings = resolve(options, report)
+    if not names:
+        raise NoPeersFound(describe_empty(lookups, settings))
+    return names
+
+

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Custom providers: a user's Python file with ``poll(options)``, or another lookup plugin.
+
+Like a Peerage custom provider (a module with ``poll/0``), a provider here is
+one function. What it returns is checked by the same core as the built-ins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import os
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ansible.plugins.loader import lookup_loader
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
+
+Poll = Callable[[dict[str, Any]], Any]
+
+_LOOKUP_FQCN = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*\.[A-Za-z_]\w*$")
+
+
+def is_lookup_fqcn(via: str) -> bool:
+    return bool(_LOOKUP_FQCN.match(via))
+
+
+def find_provider_file(via: str, basedir: str, search_paths: Sequence[str]) -> str:
+    """Return the path of the provider file ``via`` names, or raise saying where it looked."""
+    if via.endswith(".py") or os.sep in via:
+        path = via if os.path.isabs(via) else os.path.join(basedir, via)
+        if os.path.isfile(path):
+            return path
+        raise OptionError("custom provider file %r not found (looked at %s)" % (via, path))
+    if not re.match(r"^[A-Za-z_]\w*$", via):
+        raise OptionError(
+            "invalid provider %r: use self, list, dns, udp, the name of a provider file (letters, digits, '_'),"
+            " a path to a .py file, or a lookup plugin's FQCN" % via
+        )
+    places = [basedir, *search_paths]
+    for place in places:
+        path = os.path.join(place, via + ".py")
+        if os.path.isfile(path):
+            return path
+    raise OptionError(
+        "unknown provider %r: it is not built in (self, list, dns, udp) and no %s.py was found in %s"
+        % (via, via, ", ".join(places))
+    )
+
+
+def load_provider_file(path: str) -> Poll:
+    """Import a provider file and return its ``poll`` function."""
+    # A name unique to the path, so two providers with the same file name do not collide.
+    module_name = "peerage_provider_%s" % hashlib.sha256(path.encode()).hexdigest()[:16]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise OptionError("custom provider %s cannot be loaded as Python" % path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise OptionError("custom provider %s failed to load: %s: %s" % (path, type(exc).__name__, exc)) from exc
+    poll = getattr(module, "poll", None)
+    if not callable(poll):
+        raise OptionError("custom provider %s has no function poll(options)" % path)
+    takes_options = bool(inspect.signature(poll).parameters)
+    return poll if takes_options else (lambda _options: poll())
+
+
+def lookup_provider(
+    fqcn: str, terms: list[Any], variables: dict[str, Any] | None, loader: Any, templar: Any
+) -> Poll:
+    """Wrap another lookup plugin as a provider."""
+    plugin = lookup_loader.get(fqcn, loader=loader, templar=templar)
+    if plugin is None:
+        raise OptionError("provider %r: no lookup plugin of that name is installed" % fqcn)
+
+    def poll(options: dict[str, Any]) -> Any:
+        return plugin.run(terms, variables=variables, **options.get("provider_options", {}))
+
+    return poll

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one body behind every peerage lookup: read options, run a provider, return names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+
+from ansible_collections.peerage.peerage.plugins.module_utils.discovery import (
+    BUILTIN_PROVIDERS,
+    TERM_OPTIONS,
+    discover,
+    finish,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound, PeerageError
+from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
+    Poll,
+    find_provider_file,
+    is_lookup_fqcn,
+    load_provider_file,
+    lookup_provider,
+)
+
+display = Display()
+
+# Host variables the self provider falls back on when no address is given.
+_SELF_FALLBACKS = ("ansible_host", "inventory_hostname")
+
+
+class PeerageLookup(LookupBase):
+    """Base of the peerage lookups; a subclass sets ``VIA`` to pin a provider."""
+
+    VIA: str | None = None
+
+    def run(self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[str]:
+        self.set_options(var_options=variables, direct=kwargs)
+        options: dict[str, Any] = dict(self.get_options())
+        via: str = self.VIA or options.get("via") or "dns"
+        name = "peerage.peerage.%s" % (self.VIA or "peers")
+        if terms and via in TERM_OPTIONS:
+            key = TERM_OPTIONS[via]
+            options[key] = list(terms) if key in ("dns_name", "node_list") else terms[0]
+        if via == "self":
+            for key in _SELF_FALLBACKS:
+                options.setdefault(key, (variables or {}).get(key))
+        report = self._report if options.get("log_results", True) else None
+        try:
+            if via in BUILTIN_PROVIDERS:
+                return discover(via, options, report)
+            return self._run_custom(via, terms, variables, options, report)
+        except PeerageError as exc:
+            raise AnsibleLookupError("%s: %s" % (name, exc)) from exc
+
+    def _run_custom(
+        self, via: str, terms: list[Any], variables: dict[str, Any] | None, options: dict[str, Any], report: Any
+    ) -> list[str]:
+        poll: Poll
+        if is_lookup_fqcn(via):
+            poll = lookup_provider(via, terms, variables, self._loader, self._templar)
+            source = "the lookup plugin %s" % via
+        else:
+            path = find_provider_file(via, self._loader.get_basedir(), options.get("provider_paths") or [])
+            poll = load_provider_file(path)
+            source = "the custom provider %s" % path
+        provider_options = dict(options)
+        provider_options.update(options.get("provider_options") or {})
+        provider_options["terms"] = list(terms)
+        try:
+            names = poll(provider_options)
+        except NoPeersFound:
+            if options.get("allow_empty"):
+                return []
+            raise
+        except PeerageError:
+            raise
+        except Exception as exc:
+            raise AnsibleLookupError("%s failed: %s: %s" % (source, type(exc).__name__, exc)) from exc
+        return finish(names, options, source, report)
+
+    @staticmethod
+    def _report(message: str, verbosity: int) -> None:
+        # verbose() shows a message when the verbosity is above caplevel: 1 means -v, 3 means -vvv.
+        display.verbose(message, caplevel=verbosity - 1)

@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Where lookup options may come from, as ansible-core's plugin configuration reads it.
+
+Every option ``foo`` of a lookup can be set, from lowest to highest
+precedence: in ``ansible.cfg`` as ``foo`` in a ``[peerage]`` section, in
+the environment as ``PEERAGE_FOO``, as the Ansible variable
+``peerage_foo``, and in the lookup call itself. This is the deploy-time
+counterpart of Peerage's ``{:system, "ENV"}`` deferred configuration.
+
+The doc fragments keep each option's description once and add these
+sources through :func:`plugin_config`, since modules may not declare them.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+INI_SECTION = "peerage"
+
+
+def plugin_config(documentation: str) -> str:
+    """Return a doc fragment giving every option of ``documentation`` its env, ini and vars sources."""
+    names = sorted(yaml.safe_load(documentation)["options"])
+    sources = {
+        name: {
+            "env": [{"name": "PEERAGE_%s" % name.upper()}],
+            "ini": [{"section": INI_SECTION, "key": name}],
+            "vars": [{"name": "peerage_%s" % name}],
+        }
+        for name in names
+    }
+    return yaml.safe_dump({"options": sources}, default_flow_style=False, sort_keys=True)
