@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.peerage.peerage.plugins.module_utils import via_dns, via_list, via_self
+from ansible_collections.peerage.peerage.plugins.module_utils import via_dns, via_list, via_self, via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
 
@@ -23,6 +23,7 @@ BUILTIN_PROVIDERS = {
     "self": via_self,
     "list": via_list,
     "dns": via_dns,
+    "udp": via_udp,
 }
 
 # How a lookup's terms map onto each built-in provider's options.
@@ -53,7 +54,7 @@ def finish(names, options, source, report=None):
     """Validate, deduplicate and sort ``names``; apply ``allow_empty``."""
     if names is None:
         names = []
-    if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
+    if isinstance(names, (str, bytes, dict)) or not hasattr(names, "__iter__"):
         raise OptionError("%s returned %r: a provider must return a list of node names" % (source, names))
     peers = normalize_node_names(names)
     if not peers and not options.get("allow_empty"):
@@ -63,20 +64,24 @@ def finish(names, options, source, report=None):
     return peers
 
 
-def discover(via, options, report=None):
-    """Run the built-in provider ``via`` with ``options``; return the final peer list.
+def run_provider(poll, options, source, report=None):
+    """Call ``poll()`` and finish its result; "no peers" gives ``[]`` only when ``allow_empty`` is true.
 
     ``report(message, verbosity)`` receives what was found at verbosity 1 and
     query details at verbosity 3 (Peerage's ``log_results``).
     """
-    poll = builtin_provider(via)
-    source = "the %s provider" % via
     try:
-        names = poll(options, report)
+        names = poll()
     except NoPeersFound as exc:
-        if options.get("allow_empty"):
-            if report:
-                report("peerage: %s found no peers (allowed): %s" % (source, exc), 1)
-            return []
-        raise
+        if not options.get("allow_empty"):
+            raise
+        if report:
+            report("peerage: %s found no peers (allowed): %s" % (source, exc), 1)
+        return []
     return finish(names, options, source, report)
+
+
+def discover(via, options, report=None):
+    """Run the built-in provider ``via`` with ``options``; return the final peer list."""
+    poll = builtin_provider(via)
+    return run_provider(lambda: poll(options, report), options, "the %s provider" % via, report)

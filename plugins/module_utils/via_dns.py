@@ -31,6 +31,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     format_node_name,
     validate_app_name,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_list, as_number
 
 try:
     import dns.exception
@@ -99,16 +100,8 @@ def format_server(server):
     return ("[%s]:%d" if ":" in address else "%s:%d") % (address, port)
 
 
-def _as_list(value):
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part for part in value.replace(",", " ").split() if part]
-    return list(value)
-
-
 def parse_record_types(value):
-    types = [str(item).upper() for item in _as_list(value)] or list(DEFAULT_RECORD_TYPES)
+    types = [str(item).upper() for item in as_list(value, "record_types")] or list(DEFAULT_RECORD_TYPES)
     for item in types:
         if item not in RECORD_TYPES:
             raise OptionError(
@@ -118,29 +111,16 @@ def parse_record_types(value):
     return [t for i, t in enumerate(types) if t not in types[:i]]
 
 
-def _number(options, key, default, minimum, kind=float):
-    value = options.get(key)
-    if value is None:
-        return default
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise OptionError("invalid %s %r: expected a number >= %s" % (key, value, minimum))
-    if number < minimum:
-        raise OptionError("invalid %s %r: expected a number >= %s" % (key, value, minimum))
-    return number
-
-
 class DnsSettings:
     """The DNS options, checked once."""
 
     def __init__(self, options):
         self.app_name = validate_app_name(options.get("app_name") or "nonode")
-        self.dns_names = _as_list(options.get("dns_name")) or [DEFAULT_DNS_NAME]
+        self.dns_names = as_list(options.get("dns_name"), "dns_name") or [DEFAULT_DNS_NAME]
         self.record_types = parse_record_types(options.get("record_types"))
-        self.nameservers = [parse_nameserver(item) for item in _as_list(options.get("nameserver"))]
-        self.timeout = _number(options, "timeout", DEFAULT_TIMEOUT, 0.001)
-        self.retries = _number(options, "retries", DEFAULT_RETRIES, 0, int)
+        self.nameservers = [parse_nameserver(item) for item in as_list(options.get("nameserver"), "nameserver")]
+        self.timeout = as_number(options.get("timeout"), "timeout", DEFAULT_TIMEOUT, 0.001)
+        self.retries = as_number(options.get("retries"), "retries", DEFAULT_RETRIES, 0, int)
         self.srv_target = options.get("srv_target") or "address"
         if self.srv_target not in SRV_TARGET_MODES:
             raise OptionError(
@@ -269,7 +249,8 @@ class DirectResolver:
         wanted = dns.rdatatype.from_text(rdtype)
         current = dns.name.from_text(name)
         response, server = self.ask(name, rdtype)
-        for _hop in range(MAX_CNAME_HOPS):
+        # One step per CNAME, and one more to read the records at the end of the chain.
+        for _hop in range(MAX_CNAME_HOPS + 1):
             if response.rcode() == dns.rcode.NXDOMAIN:
                 return Lookup(name, rdtype, [], "nxdomain", server), response
             records = _find(response.answer, current, wanted)
@@ -299,7 +280,8 @@ def _find(rrsets, name, rdtype):
 
 def _rdata_values(rrset, rdtype):
     if rdtype == "SRV":
-        return [(record.target.to_text(omit_final_dot=True), record.port) for record in rrset]
+        # A target of "." means the service is not available there (RFC 2782).
+        return [(r.target.to_text(omit_final_dot=True), r.port) for r in rrset if r.target != dns.name.root]
     return [record.address for record in rrset]
 
 
@@ -327,7 +309,8 @@ def resolve(options, report=None):
         # getaddrinfo cannot ask for SRV: take the system's nameservers for that.
         system = dns.resolver.Resolver()
         servers = [(address, system.port) for address in system.nameservers]
-    direct = DirectResolver(settings, servers, report) if servers else None
+    # Without servers only getaddrinfo is asked, and SRV (which needs servers) is not.
+    direct = DirectResolver(settings, servers, report)
     use_system_for_addresses = not settings.nameservers
 
     lookups = []
@@ -388,5 +371,3 @@ def poll(options, report=None):
     if not names:
         raise NoPeersFound(describe_empty(lookups, settings))
     return names
-
-

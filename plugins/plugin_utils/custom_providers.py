@@ -29,7 +29,8 @@ _LOOKUP_FQCN = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*\.[A-Za-z_]\w*$")
 
 
 def is_lookup_fqcn(via: str) -> bool:
-    return bool(_LOOKUP_FQCN.match(via))
+    # "a.b.py" has the shape of an FQCN, but a value ending in .py is documented as a path.
+    return bool(_LOOKUP_FQCN.match(via)) and not via.endswith(".py")
 
 
 def find_provider_file(via: str, basedir: str, search_paths: Sequence[str]) -> str:

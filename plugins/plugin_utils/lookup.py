@@ -17,9 +17,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.discovery import (
     BUILTIN_PROVIDERS,
     TERM_OPTIONS,
     discover,
-    finish,
+    run_provider,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound, PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
     Poll,
     find_provider_file,
@@ -72,17 +72,16 @@ class PeerageLookup(LookupBase):
         provider_options = dict(options)
         provider_options.update(options.get("provider_options") or {})
         provider_options["terms"] = list(terms)
-        try:
-            names = poll(provider_options)
-        except NoPeersFound:
-            if options.get("allow_empty"):
-                return []
-            raise
-        except PeerageError:
-            raise
-        except Exception as exc:
-            raise AnsibleLookupError("%s failed: %s: %s" % (source, type(exc).__name__, exc)) from exc
-        return finish(names, options, source, report)
+
+        def call() -> Any:
+            try:
+                return poll(provider_options)
+            except PeerageError:
+                raise
+            except Exception as exc:
+                raise AnsibleLookupError("%s failed: %s: %s" % (source, type(exc).__name__, exc)) from exc
+
+        return run_provider(call, options, source, report)
 
     @staticmethod
     def _report(message: str, verbosity: int) -> None:

@@ -1,0 +1,163 @@
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A scripted DNS for the unit tests: nameservers, the system resolver and the clock.
+
+Module and module_utils tests run without ansible-core's controller code, so
+this file uses only the standard library, dnspython and pytest.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import dns.exception
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+import dns.rrset
+import pytest
+
+from ansible_collections.peerage.peerage.plugins.module_utils import via_dns
+
+SERVER = ("10.0.0.53", 53)
+
+
+def absolute(name):
+    return dns.name.from_text(name).to_text()
+
+
+def make_rrsets(lines):
+    """Build RRsets from ``"name TYPE rdata"`` lines; lines of one name and type form one RRset."""
+    grouped = {}
+    for line in lines:
+        name, rdtype, rdata = line.split(None, 2)
+        grouped.setdefault((absolute(name), rdtype.upper()), []).append(rdata)
+    return [dns.rrset.from_text(name, 60, "IN", rdtype, *rdatas) for (name, rdtype), rdatas in grouped.items()]
+
+
+class FakeClock:
+    """Stands in for ``time`` in via_dns: time passes only when a scripted query times out."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        return self.now
+
+
+class FakeSystemResolver:
+    """Stands in for dnspython's Resolver, which would read the machine's /etc/resolv.conf."""
+
+    def __init__(self):
+        self.nameservers = ["10.0.0.53"]
+        self.port = 53
+
+
+class FakeDns:
+    """Answers queries from a script, per (server, name, type), and records every query.
+
+    Each (server, name, type) has a list of outcomes used in order; the last
+    one repeats. A query nobody scripted fails the test.
+    """
+
+    def __init__(self):
+        self.clock = FakeClock()
+        self.script = {}
+        self.queries = []
+        self.system = {}
+        self.system_queries = []
+
+    def _add(self, server, name, rdtype, *outcomes):
+        self.script.setdefault((tuple(server), absolute(name), rdtype), []).extend(outcomes)
+
+    def reply(self, name, rdtype, answer=(), additional=(), rcode="NOERROR", server=SERVER, tcp=False):
+        outcome = ("reply", make_rrsets(answer), make_rrsets(additional), dns.rcode.from_text(rcode), tcp)
+        self._add(server, name, rdtype, outcome)
+
+    def timeout(self, name, rdtype, server=SERVER, times=1):
+        self._add(server, name, rdtype, *[("timeout",)] * times)
+
+    def error(self, name, rdtype, exc, server=SERVER):
+        self._add(server, name, rdtype, ("raise", exc))
+
+    def asked(self, server=None):
+        """The queries sent to ``server`` as ``(name, type)``; with no server, all as ``(name, type, server)``."""
+        if server is None:
+            return [(name, rdtype, srv) for srv, name, rdtype in self.queries]
+        return [(name, rdtype) for srv, name, rdtype in self.queries if srv == tuple(server)]
+
+    def udp_with_fallback(self, query, where, timeout=None, port=53, **_kwargs):
+        question = query.question[0]
+        key = ((where, port), question.name.to_text(), dns.rdatatype.to_text(question.rdtype))
+        self.queries.append(key)
+        outcomes = self.script.get(key)
+        if not outcomes:
+            raise AssertionError("unexpected DNS query %r" % (key,))
+        outcome = outcomes.pop(0) if len(outcomes) > 1 else outcomes[0]
+        if outcome[0] == "timeout":
+            self.clock.now += timeout
+            raise dns.exception.Timeout(timeout=timeout)
+        if outcome[0] == "raise":
+            raise outcome[1]
+        _kind, answer, additional, rcode, tcp = outcome
+        response = dns.message.make_response(query)
+        response.set_rcode(rcode)
+        response.answer.extend(answer)
+        response.additional.extend(additional)
+        return response, tcp
+
+    def host(self, name, *addresses):
+        """Let the system resolver know ``name`` (as /etc/hosts would)."""
+        for address in addresses:
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            self.system.setdefault((name, family), []).append(address)
+
+    def host_error(self, name, family, code):
+        self.system[(name, family)] = code
+
+    def getaddrinfo(self, host, port, family=0, socktype=0, proto=0, flags=0):
+        self.system_queries.append((host, family))
+        result = self.system.get((host, family))
+        if result is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if isinstance(result, int):
+            raise socket.gaierror(result, "scripted failure %d" % result)
+        # Repeated entries, as getaddrinfo gives one per socket type when no type is asked.
+        return [
+            (family, socktype, 6, "", (address, 0) if family == socket.AF_INET else (address, 0, 0, 0))
+            for address in result + result
+        ]
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Route every DNS question of via_dns to a :class:`FakeDns`."""
+    fake = FakeDns()
+    monkeypatch.setattr(dns.query, "udp_with_fallback", fake.udp_with_fallback)
+    monkeypatch.setattr(socket, "getaddrinfo", fake.getaddrinfo)
+    monkeypatch.setattr(via_dns, "time", fake.clock)
+    monkeypatch.setattr(dns.resolver, "Resolver", FakeSystemResolver)
+    return fake
+
+
+class Reports:
+    """Collects ``report(message, verbosity)`` calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, message, verbosity):
+        self.calls.append((verbosity, message))
+
+    def at(self, verbosity):
+        return [message for level, message in self.calls if level == verbosity]
+
+
+@pytest.fixture
+def reports():
+    return Reports()

@@ -1,0 +1,399 @@
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The lookups as ansible-core loads and runs them: option sources, providers, errors and logging.
+
+Options are read by ansible-core's own configuration system, from a real
+ansible.cfg (a ConfigManager built on a file written by the test, put in
+place of the one ansible-core read at start-up), real environment
+variables and real variables.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from ansible import constants as C
+from ansible.config.manager import ConfigManager
+from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import lookup_loader
+from ansible.template import Templar
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
+from ansible_collections.peerage.peerage.plugins.plugin_utils import lookup as lookup_plugin_utils
+
+NS = ("10.0.0.53", 53)
+
+
+class Lookups:
+    """Runs the collection's lookups with a playbook directory and an ansible.cfg of the test's own."""
+
+    def __init__(self, tmp_path, monkeypatch):
+        self.tmp_path = tmp_path
+        self.monkeypatch = monkeypatch
+        self.playbook_dir = tmp_path / "play"
+        self.playbook_dir.mkdir()
+        self.loader = DataLoader()
+        self.loader.set_basedir(str(self.playbook_dir))
+        self.ini("")
+
+    def ini(self, text):
+        """Make ``text`` the ansible.cfg that plugin options are read from."""
+        path = self.tmp_path / "ansible.cfg"
+        path.write_text(text)
+        self.monkeypatch.setattr(C, "config", ConfigManager(conf_file=str(path)))
+
+    def env(self, **values):
+        for key, value in values.items():
+            self.monkeypatch.setenv("PEERAGE_%s" % key.upper(), value)
+
+    def provider(self, relative, source):
+        path = self.playbook_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+        return str(path)
+
+    def run(self, name, *terms, variables=None, **kwargs):
+        plugin = lookup_loader.get("peerage.peerage.%s" % name, loader=self.loader, templar=Templar(loader=self.loader))
+        return plugin.run(list(terms), variables=variables or {}, **kwargs)
+
+
+@pytest.fixture
+def lookups(tmp_path, monkeypatch):
+    # Settings of the machine running the tests must not leak in.
+    for key in list(os.environ):
+        if key.startswith("PEERAGE_"):
+            monkeypatch.delenv(key)
+    return Lookups(tmp_path, monkeypatch)
+
+
+# -------------------------------------------------------------- precedence
+
+LEVELS = ["default", "ini", "env", "vars", "call"]
+
+
+@pytest.mark.parametrize("highest", LEVELS)
+def test_precedence_call_vars_env_ini_default(lookups, highest):
+    """app_name is set at every level up to ``highest``; the highest one set wins."""
+    set_levels = LEVELS[1 : LEVELS.index(highest) + 1]
+    variables = {}
+    kwargs = {}
+    if "ini" in set_levels:
+        lookups.ini("[peerage]\napp_name = fromini\n")
+    if "env" in set_levels:
+        lookups.env(app_name="fromenv")
+    if "vars" in set_levels:
+        variables["peerage_app_name"] = "fromvars"
+    if "call" in set_levels:
+        kwargs["app_name"] = "fromcall"
+    expected = {"default": "nonode", "ini": "fromini", "env": "fromenv", "vars": "fromvars", "call": "fromcall"}
+    assert lookups.run("self", "10.0.0.5", variables=variables, **kwargs) == ["%s@10.0.0.5" % expected[highest]]
+
+
+def test_every_source_feeds_options_of_its_type(lookups, fake_dns):
+    lookups.ini("[peerage]\nnameserver = [fd00::53]:5353\ntimeout = 1.5\n")
+    lookups.env(record_types="AAAA", retries="2")
+    server = ("fd00::53", 5353)
+    fake_dns.timeout("svc.example", "AAAA", server=server, times=2)
+    fake_dns.reply("svc.example", "AAAA", ["svc.example AAAA fd00::2", "svc.example AAAA fd00::1"], server=server)
+    names = lookups.run("dns", variables={"peerage_dns_name": ["svc.example"]}, app_name="web")
+    assert names == ["web@fd00::1", "web@fd00::2"]
+    # Two timeouts of the ini's 1.5 seconds, then the answer on the env's last retry.
+    assert fake_dns.clock.now - 1000.0 == 3.0
+    assert fake_dns.asked() == [("svc.example.", "AAAA", server)] * 3
+
+
+def test_retries_and_timeout_from_the_environment_shape_the_failure(lookups, fake_dns):
+    lookups.env(nameserver="10.0.0.53", retries="0", timeout="0.25", record_types="A")
+    fake_dns.timeout("svc.example", "A")
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("dns", "svc.example")
+    assert str(caught.value) == (
+        "peerage.peerage.dns: DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 no answer in 1 tries of 0.25s"
+        " (0.2s waited)"
+    )
+    assert isinstance(caught.value.__cause__, DiscoveryFailed)
+
+
+@pytest.mark.parametrize(("source", "value"), [("ini", "yes"), ("env", "true"), ("vars", True), ("call", True)])
+def test_allow_empty_from_any_source(lookups, source, value):
+    variables, kwargs = {}, {}
+    if source == "ini":
+        lookups.ini("[peerage]\nallow_empty = %s\n" % value)
+    elif source == "env":
+        lookups.env(allow_empty=value)
+    elif source == "vars":
+        variables["peerage_allow_empty"] = value
+    else:
+        kwargs["allow_empty"] = value
+    assert lookups.run("list", variables=variables, **kwargs) == []
+
+
+def test_no_peers_fails_by_default(lookups):
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("list")
+    assert str(caught.value) == "peerage.peerage.list: the list provider found no peers"
+
+
+def test_node_list_from_ini_and_environment(lookups):
+    lookups.ini("[peerage]\nnode_list = a@10.0.0.3, a@10.0.0.1\n")
+    assert lookups.run("list") == ["a@10.0.0.1", "a@10.0.0.3"]
+    lookups.env(node_list="a@10.0.0.10,a@10.0.0.9,a@10.0.0.10")
+    assert lookups.run("list") == ["a@10.0.0.9", "a@10.0.0.10"]
+
+
+def test_choices_are_enforced_for_every_source(lookups):
+    lookups.env(record_types="MX")
+    with pytest.raises(AnsibleError, match="Invalid value"):
+        lookups.run("dns", "svc.example")
+
+
+# ------------------------------------------------------------------ terms
+
+
+def test_terms_replace_the_configured_main_input(lookups, fake_dns):
+    variables = {"peerage_node_list": ["a@10.0.0.9"], "peerage_dns_name": ["other.example"], "peerage_address": "h9"}
+    assert lookups.run("list", "a@10.0.0.2", "a@10.0.0.1", variables=variables) == ["a@10.0.0.1", "a@10.0.0.2"]
+    assert lookups.run("self", "10.0.0.5", variables=variables) == ["nonode@10.0.0.5"]
+    fake_dns.host("svc.example", "10.0.0.7")
+    assert lookups.run("dns", "svc.example", variables=variables) == ["nonode@10.0.0.7"]
+    assert [host for host, _family in fake_dns.system_queries] == ["svc.example", "svc.example"]
+
+
+def test_self_falls_back_on_the_hosts_variables(lookups):
+    host = {"ansible_host": "10.0.0.6", "inventory_hostname": "node1.example"}
+    assert lookups.run("self", variables=dict(host, peerage_address="10.0.0.5")) == ["nonode@10.0.0.5"]
+    assert lookups.run("self", variables=host) == ["nonode@10.0.0.6"]
+    assert lookups.run("self", variables={"inventory_hostname": "node1.example"}) == ["nonode@node1.example"]
+
+
+def test_dns_lookup_default_is_localhost(lookups, fake_dns):
+    fake_dns.host("localhost", "127.0.0.1", "::1")
+    assert lookups.run("dns") == ["nonode@127.0.0.1", "nonode@::1"]
+
+
+# ------------------------------------------------------------------ peers
+
+
+def test_peers_defaults_to_dns(lookups, fake_dns):
+    fake_dns.host("localhost", "127.0.0.1")
+    assert lookups.run("peers", allow_empty=False) == ["nonode@127.0.0.1"]
+
+
+@pytest.mark.parametrize("source", ["env", "vars", "call"])
+def test_peers_provider_from_any_source(lookups, source):
+    variables, kwargs = {}, {}
+    if source == "env":
+        lookups.env(via="list")
+    elif source == "vars":
+        variables["peerage_via"] = "list"
+    else:
+        kwargs["via"] = "list"
+    assert lookups.run("peers", "a@10.0.0.2", "a@10.0.0.1", variables=variables, **kwargs) == [
+        "a@10.0.0.1",
+        "a@10.0.0.2",
+    ]
+
+
+def test_peers_self_uses_host_variables(lookups):
+    assert lookups.run("peers", via="self", app_name="app", variables={"inventory_hostname": "h1"}) == ["app@h1"]
+
+
+# ----------------------------------------------------------------- errors
+
+
+def test_failed_discovery_fails_even_when_empty_is_allowed(lookups, fake_dns):
+    fake_dns.reply("svc.example", "A", rcode="SERVFAIL")
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("dns", "svc.example", nameserver=["10.0.0.53"], record_types=["A"], allow_empty=True)
+    assert str(caught.value) == (
+        "peerage.peerage.dns: DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 answered SERVFAIL"
+    )
+
+
+def test_nxdomain_is_empty_when_allowed(lookups, fake_dns):
+    fake_dns.reply("svc.example", "A", rcode="NXDOMAIN")
+    options = {"nameserver": ["10.0.0.53"], "record_types": ["A"]}
+    assert lookups.run("dns", "svc.example", allow_empty=True, **options) == []
+    with pytest.raises(AnsibleLookupError, match=r"^peerage\.peerage\.dns: DNS name 'svc\.example' has no A records"):
+        lookups.run("dns", "svc.example", **options)
+
+
+def test_bad_option_names_the_lookup_and_the_value(lookups):
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("dns", "svc.example", nameserver=["ns1.example"])
+    assert str(caught.value) == (
+        "peerage.peerage.dns: invalid nameserver 'ns1.example': the address must be an IPv4 or IPv6 address"
+    )
+    assert isinstance(caught.value.__cause__, OptionError)
+
+
+def test_system_resolver_failure(lookups, fake_dns):
+    fake_dns.host_error("svc.example", socket.AF_INET, socket.EAI_AGAIN)
+    with pytest.raises(AnsibleLookupError, match="temporary failure"):
+        lookups.run("dns", "svc.example", record_types=["A"], allow_empty=True)
+
+
+# ------------------------------------------------------- custom providers
+
+NODES = """
+def poll(options):
+    hosts = options["terms"] or ["10.0.0.10", "10.0.0.9", "10.0.0.9"]
+    return ["%s@%s" % (options["app_name"], host) for host in hosts]
+"""
+
+
+def test_custom_provider_next_to_the_playbook(lookups):
+    lookups.provider("nodes.py", NODES)
+    assert lookups.run("peers", via="nodes", app_name="app") == ["app@10.0.0.9", "app@10.0.0.10"]
+    assert lookups.run("peers", "h2", "h1", via="nodes") == ["nonode@h1", "nonode@h2"]
+
+
+def test_custom_provider_from_provider_paths(lookups):
+    shared = lookups.tmp_path / "shared"
+    shared.mkdir()
+    (shared / "nodes.py").write_text(NODES)
+    variables = {"peerage_provider_paths": [str(lookups.tmp_path / "empty"), str(shared)]}
+    assert lookups.run("peers", via="nodes", variables=variables) == ["nonode@10.0.0.9", "nonode@10.0.0.10"]
+
+
+def test_custom_provider_by_path(lookups):
+    lookups.provider("providers/nodes.py", NODES)
+    assert lookups.run("peers", via="providers/nodes.py") == ["nonode@10.0.0.9", "nonode@10.0.0.10"]
+
+
+def test_custom_provider_file_name_with_dots_is_a_path(lookups):
+    lookups.provider("consul.nodes.py", NODES)
+    assert lookups.run("peers", via="consul.nodes.py") == ["nonode@10.0.0.9", "nonode@10.0.0.10"]
+
+
+def test_custom_provider_options_are_merged_into_its_options(lookups):
+    lookups.provider("tagged.py", "def poll(options):\n    return ['%s@%s' % (options['app_name'], options['host'])]\n")
+    names = lookups.run("peers", via="tagged", provider_options={"host": "10.0.0.4", "app_name": "override"})
+    assert names == ["override@10.0.0.4"]
+
+
+def test_custom_provider_without_arguments(lookups):
+    lookups.provider("fixed.py", "def poll():\n    return ['a@10.0.0.2', 'a@10.0.0.1']\n")
+    assert lookups.run("peers", via="fixed") == ["a@10.0.0.1", "a@10.0.0.2"]
+
+
+def test_missing_custom_provider_lists_the_places_searched(lookups):
+    extra = str(lookups.tmp_path / "extra")
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", via="nodes", provider_paths=[extra])
+    assert str(caught.value) == (
+        "peerage.peerage.peers: unknown provider 'nodes': it is not built in (self, list, dns, udp) and no nodes.py"
+        " was found in %s, %s" % (lookups.playbook_dir, extra)
+    )
+
+
+def test_custom_provider_without_poll(lookups):
+    path = lookups.provider("nodes.py", "NAMES = ['a@10.0.0.1']\n")
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", via="nodes")
+    assert str(caught.value) == "peerage.peerage.peers: custom provider %s has no function poll(options)" % path
+
+
+def test_custom_provider_raising(lookups):
+    path = lookups.provider("nodes.py", "def poll(options):\n    raise KeyError('consul_token')\n")
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", via="nodes", allow_empty=True)
+    assert str(caught.value) == "the custom provider %s failed: KeyError: 'consul_token'" % path
+    assert isinstance(caught.value.__cause__, KeyError)
+
+
+RAISES = """
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, NoPeersFound
+
+
+def poll(options):
+    if options["kind"] == "empty":
+        raise NoPeersFound("the registry lists no nodes")
+    raise DiscoveryFailed("the registry did not answer", reason="timeout")
+"""
+
+
+def test_custom_provider_no_peers_is_empty_only_when_allowed(lookups):
+    lookups.provider("registry.py", RAISES)
+    empty = {"via": "registry", "provider_options": {"kind": "empty"}}
+    assert lookups.run("peers", allow_empty=True, **empty) == []
+    with pytest.raises(AnsibleLookupError, match=r"^peerage\.peerage\.peers: the registry lists no nodes$"):
+        lookups.run("peers", **empty)
+
+
+def test_custom_provider_failure_is_never_empty(lookups):
+    lookups.provider("registry.py", RAISES)
+    with pytest.raises(AnsibleLookupError, match=r"^peerage\.peerage\.peers: the registry did not answer$"):
+        lookups.run("peers", via="registry", provider_options={"kind": "down"}, allow_empty=True)
+
+
+@pytest.mark.parametrize(
+    ("returned", "message"),
+    [
+        ("'a@10.0.0.1'", "returned 'a@10.0.0.1': a provider must return a list of node names"),
+        ("None", "found no peers"),
+        ("[]", "found no peers"),
+        ("['a@10.0.0.1', 'bad name@h']", None),
+    ],
+)
+def test_custom_provider_results_are_checked_like_built_in_ones(lookups, returned, message):
+    path = lookups.provider("nodes.py", "def poll(options):\n    return %s\n" % returned)
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", via="nodes")
+    if message is None:
+        assert str(caught.value).startswith("peerage.peerage.peers: invalid node name 'bad name@h'")
+    else:
+        assert str(caught.value) == "peerage.peerage.peers: the custom provider %s %s" % (path, message)
+
+
+def test_lookup_plugin_as_provider(lookups):
+    assert lookups.run("peers", "a@10.0.0.2", "a@10.0.0.1", "a@10.0.0.2", via="ansible.builtin.items") == [
+        "a@10.0.0.1",
+        "a@10.0.0.2",
+    ]
+    names = lookups.run("peers", "10.0.0.7", via="peerage.peerage.self", provider_options={"app_name": "web"})
+    assert names == ["web@10.0.0.7"]
+
+
+def test_missing_lookup_plugin_as_provider(lookups):
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", via="peerage.peerage.nosuch")
+    assert str(caught.value) == (
+        "peerage.peerage.peers: provider 'peerage.peerage.nosuch': no lookup plugin of that name is installed"
+    )
+
+
+# ------------------------------------------------------------ log_results
+
+FOUND = "peerage: the list provider found 2 peer(s): a@10.0.0.1, a@10.0.0.2"
+DETAIL = "list: 2 name(s) given"
+
+
+@pytest.mark.parametrize(
+    ("verbosity", "log_results", "shown"),
+    [
+        (0, True, []),
+        (1, True, [FOUND]),
+        (2, True, [FOUND]),
+        (3, True, [DETAIL, FOUND]),
+        (3, False, []),
+    ],
+)
+def test_log_results_levels(lookups, monkeypatch, capsys, verbosity, log_results, shown):
+    monkeypatch.setattr(lookup_plugin_utils.display, "verbosity", verbosity)
+    names = lookups.run("list", "a@10.0.0.2", "a@10.0.0.1", log_results=log_results)
+    assert names == ["a@10.0.0.1", "a@10.0.0.2"]
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == shown
+
+
+def test_log_results_off_from_the_environment(lookups, monkeypatch, capsys):
+    monkeypatch.setattr(lookup_plugin_utils.display, "verbosity", 3)
+    lookups.env(log_results="false")
+    lookups.run("list", "a@10.0.0.1")
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,68 @@
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Option values: lists from strings, numbers in range, each refusal naming the value."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_list, as_number
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, []),
+        ("", []),
+        (" , ,", []),
+        ("a@10.0.0.1", ["a@10.0.0.1"]),
+        ("a@10.0.0.1,a@10.0.0.2", ["a@10.0.0.1", "a@10.0.0.2"]),
+        ("a@10.0.0.1 a@10.0.0.2", ["a@10.0.0.1", "a@10.0.0.2"]),
+        (" a@10.0.0.1,\n\ta@fd00::1 ,, a@h3 ", ["a@10.0.0.1", "a@fd00::1", "a@h3"]),
+        (["a@10.0.0.2", "a@10.0.0.1"], ["a@10.0.0.2", "a@10.0.0.1"]),
+        (("a@10.0.0.1",), ["a@10.0.0.1"]),
+        ([], []),
+        # ansible-core splits env and ini lists at commas only; whitespace inside an item still separates.
+        (["a@h1 a@h2", "a@h3"], ["a@h1", "a@h2", "a@h3"]),
+    ],
+)
+def test_as_list(value, expected):
+    assert as_list(value, "node_list") == expected
+
+
+@pytest.mark.parametrize("value", [5, {"a@h1": 1}, {"a@h1"}])
+def test_as_list_refuses_other_values_naming_option_and_value(value):
+    with pytest.raises(OptionError) as caught:
+        as_list(value, "node_list")
+    assert str(caught.value) == (
+        "invalid node_list %r: expected a list, or a string of items separated by commas" % (value,)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [(None, float, 2.0), ("1.5", float, 1.5), (3, int, 3), ("4", int, 4), (2.0, int, 2)],
+)
+def test_as_number_accepts(value, kind, expected):
+    assert as_number(value, "timeout", 2.0, 0, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "maximum", "expected"),
+    [
+        ("nan", float, None, "a number >= 0"),
+        (float("inf"), float, None, "a number >= 0"),
+        (-1, float, None, "a number >= 0"),
+        (2.7, int, None, "a whole number >= 0"),
+        ("x", int, None, "a whole number >= 0"),
+        (True, int, None, "a whole number >= 0"),
+        (70000, int, 65535, "a whole number from 0 to 65535"),
+    ],
+)
+def test_as_number_refuses_naming_value_and_range(value, kind, maximum, expected):
+    with pytest.raises(OptionError) as caught:
+        as_number(value, "retries", 1, 0, kind, maximum)
+    assert str(caught.value) == "invalid retries %r: expected %s" % (value, expected)
