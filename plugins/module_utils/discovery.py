@@ -16,7 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.peerage.peerage.plugins.module_utils import via_dns, via_list, via_self, via_udp
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, NoPeersFound, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
 
 BUILTIN_PROVIDERS = {
@@ -56,7 +56,10 @@ def finish(names, options, source, report=None):
         names = []
     if isinstance(names, (str, bytes, dict)) or not hasattr(names, "__iter__"):
         raise OptionError("%s returned %r: a provider must return a list of node names" % (source, names))
-    peers = normalize_node_names(names)
+    try:
+        peers = normalize_node_names(names)
+    except NodeNameError as exc:
+        raise NodeNameError("%s returned an %s" % (source, exc), value=exc.value)
     if not peers and not options.get("allow_empty"):
         raise NoPeersFound("%s found no peers" % source)
     if report:

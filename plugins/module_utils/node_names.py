@@ -26,9 +26,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import Node
 MAX_NODE_NAME_LENGTH = 255
 
 # The part before '@': what `erl -name`/`-sname` accepts without quoting trouble.
-_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*\Z")
 # One DNS label (RFC 1123, underscores tolerated for service-style names).
-_LABEL_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+_LABEL_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\Z")
 
 NodeName = namedtuple("NodeName", ["name", "host", "host_kind"])
 """A parsed node name. ``host_kind`` is ``ipv4``, ``ipv6`` or ``hostname``."""

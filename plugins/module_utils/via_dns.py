@@ -235,8 +235,8 @@ class DirectResolver:
                 failures.append((dns.rcode.to_text(rcode).lower(), server, "answered %s" % dns.rcode.to_text(rcode)))
                 break
             else:
-                failures.append(("timeout", server, "no answer in %d tries of %ss (%.1fs waited)"
-                                 % (tries, self.settings.timeout, waited)))
+                failures.append(("timeout", server, "no answer in %d %s of %ss (%.1fs waited)"
+                                 % (tries, "try" if tries == 1 else "tries", self.settings.timeout, waited)))
         reasons = sorted({kind for kind, _server, _text in failures})
         detail = "; ".join("%s %s" % (format_server(server), text) for _kind, server, text in failures)
         raise DiscoveryFailed(
@@ -316,14 +316,14 @@ def resolve(options, report=None):
     lookups = []
     hosts = []
 
-    def addresses_of(name, rdtype, response=None):
+    def addresses_of(name, rdtype, response=None, server=None):
         if use_system_for_addresses:
             result = _system_lookup(name, rdtype)
         else:
             if response is not None:
                 extra = _find(response.additional, dns.name.from_text(name), dns.rdatatype.from_text(rdtype))
                 if extra is not None:
-                    result = Lookup(name, rdtype, _rdata_values(extra, rdtype), "answer")
+                    result = Lookup(name, rdtype, _rdata_values(extra, rdtype), "answer", server)
                     lookups.append(result)
                     return result.values
             result = direct.lookup(name, rdtype)[0]
@@ -342,7 +342,7 @@ def resolve(options, report=None):
                     hosts.append(target)
                     continue
                 for address_type in settings.address_types:
-                    hosts.extend(addresses_of(target, address_type, response))
+                    hosts.extend(addresses_of(target, address_type, response, srv.server))
 
     names = [format_node_name(settings.app_name, host) for host in hosts]
     if report:
