@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Filters that build node names and render peer lists into config syntaxes.
+
+Thin over ``plugins/module_utils/render.py`` and ``node_names.py``; each
+filter's documentation is the YAML file of the same name in this folder.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from functools import partial
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.node_names import format_node_name
+from ansible_collections.peerage.peerage.plugins.module_utils.node_names import node_host as _node_host
+from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS
+from ansible_collections.peerage.peerage.plugins.module_utils.render import render_peers as _render_peers
+
+
+def _call(func: t.Callable[..., str], *args: t.Any, **kwargs: t.Any) -> str:
+    """Run a core function; report its errors as filter errors with the core's message."""
+    try:
+        return func(*args, **kwargs)
+    except PeerageError as exc:
+        raise AnsibleFilterError(str(exc), orig_exc=exc) from exc
+
+
+def render_peers(peers: t.Any, fmt: t.Any, **options: t.Any) -> str:
+    """Render ``peers`` in format ``fmt``."""
+    return _call(_render_peers, peers, fmt, **options)
+
+
+def _render_as(fmt: str, peers: t.Any, **options: t.Any) -> str:
+    return _call(_render_peers, peers, fmt, **options)
+
+
+def node_name(address: t.Any, app_name: t.Any) -> str:
+    """``app_name@address``, validated and canonical."""
+    return _call(format_node_name, app_name, address)
+
+
+def node_host(name: t.Any) -> str:
+    """The host part of a node name."""
+    return _call(_node_host, name)
+
+
+class FilterModule:
+    """peerage.peerage filters."""
+
+    def filters(self) -> dict[str, t.Callable[..., str]]:
+        found: dict[str, t.Callable[..., str]] = {
+            "render_peers": render_peers,
+            "node_name": node_name,
+            "node_host": node_host,
+        }
+        # One filter per format, named after it: to_erlang_config, to_csv, ...
+        for fmt in FORMATS:
+            found["to_" + fmt] = partial(_render_as, fmt)
+        return found
