@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The dns lookup against a real DNS server (dnsmasq, from setup_dns) on loopback.
+set -eux -o pipefail
+
+# shellcheck source=SCRIPTDIR/../setup_dns/files/dns_fixture.sh
+source ../setup_dns/files/dns_fixture.sh
+trap dns_fixture_stop EXIT
+dns_fixture_start
+
+run_playbook() {
+    ansible-playbook -i "$INVENTORY_PATH" -e "@$DNS_EXPECTED" \
+        -e "dns_server=$DNS_SERVER" -e "blackhole=$DNS_BLACKHOLE" "$@"
+}
+
+# `! grep` would not stop a `set -e` script.
+refute() {
+    if grep -E "$1" "$2"; then
+        echo "unexpected in $2: $1" >&2
+        return 1
+    fi
+}
+
+run_playbook dns.yml "$@"
+
+# log_results: what was found at -v, every query at -vvv (the 100 records over
+# TCP after a truncated UDP answer), nothing when false.
+out="$DNS_STATE/log_results.out"
+found='the dns provider found 3 peer\(s\): x@10\.53\.3\.9, x@10\.53\.3\.10, x@10\.53\.3\.100'
+query="three\.peerage\.test A: 3 record\(s\) from ${DNS_SERVER//./\\.}"
+quiet='found 1 peer|one\.peerage\.test (A|AAAA)'
+
+run_playbook log_results.yml -v | tee "$out"
+grep -E "$found" "$out"
+refute "$query" "$out"
+refute "$quiet" "$out"
+
+run_playbook log_results.yml -vvv | tee "$out"
+grep -E "$found" "$out"
+grep -E "$query" "$out"
+grep -E "hundred\.peerage\.test A at ${DNS_SERVER//./\\.}: NOERROR.* over TCP after a truncated UDP answer" "$out"
+refute "$quiet" "$out"

@@ -1,0 +1,464 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A real DNS server for the tests (Debian's dnsmasq), and a server that never answers.
+
+Command line::
+
+    python3 dns_server.py start     --state DIR --zone-file FILE [--listen ADDR] [--port PORT] [--name NAME]
+    python3 dns_server.py blackhole --state DIR [--listen ADDR] [--port PORT] [--name NAME]
+    python3 dns_server.py stop      --state DIR [--name NAME]
+
+``start`` serves an RFC 1035 zone file (A, AAAA, SRV and CNAME records) with
+dnsmasq on ``ADDR:PORT`` over UDP and TCP, and returns once the server
+answers for the zone. Names of the zone without records get NXDOMAIN, names
+outside it REFUSED. ``blackhole`` binds UDP and TCP on ``ADDR:PORT``, reads
+every query and never answers. Both print ``ADDR:PORT`` (IPv6 as
+``[ADDR]:PORT``); port 0 picks a free port. ``stop`` ends every server
+started with that state directory (or only NAME) and removes its files,
+keeping the logs.
+
+Nothing here reads or changes the machine's resolver configuration: dnsmasq
+runs with its own configuration file, no upstream servers and no hosts file
+but the zone's, bound only to ADDR. As a module::
+
+    import dns_server
+    address = dns_server.start_dns(state, zone_file)
+    ...
+    dns_server.stop(state)
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import grp
+import os
+import pwd
+import random
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+DEFAULT_LISTEN = "127.53.0.1"
+DEFAULT_BLACKHOLE_LISTEN = "127.53.0.2"
+READY_TIMEOUT = 10.0
+STOP_GRACE = 5.0
+PORT_ATTEMPTS = 5
+SUPPORTED_TYPES = ("A", "AAAA", "SRV", "CNAME")
+# Only the zone's framing: dnsmasq is authoritative for its local zone by itself.
+IGNORED_TYPES = ("SOA", "NS")
+QTYPES = {"A": 1, "AAAA": 28, "SRV": 33, "CNAME": 5}
+
+# What a server NAME leaves in the state directory as NAME.<kind>, besides NAME.log.
+STATE_FILES = ("pid", "address", "conf", "hosts", "ready", "dnsmasq-pid")
+# Processes this Python process started, so stop() can reap them.
+_children = {}
+
+
+class DnsServerError(Exception):
+    """A server could not be started or stopped."""
+
+
+# ------------------------------------------------------------------ zone
+
+
+def parse_zone(path):
+    """Read a zone file; return ``(origin, records)`` with absolute lowercase names, no trailing dot.
+
+    Understands ``$ORIGIN``, ``$TTL``, ``@``, relative names, an omitted owner
+    (the previous one), optional TTL and class, and ``;`` comments; one record
+    per line (no parentheses).
+    """
+    origin = None
+    zone = None
+    owner = None
+    records = []
+
+    def absolute(name):
+        if name == "@":
+            if origin is None:
+                raise DnsServerError("%s: '@' before $ORIGIN" % path)
+            return origin
+        if name.endswith("."):
+            return name[:-1].lower()
+        if origin is None:
+            raise DnsServerError("%s: relative name %r before $ORIGIN" % (path, name))
+        return ("%s.%s" % (name, origin)).lower()
+
+    with open(path) as handle:
+        for number, raw in enumerate(handle, 1):
+            line = raw.split(";", 1)[0].rstrip()
+            if not line.strip():
+                continue
+            fields = line.split()
+            if fields[0].upper() == "$ORIGIN":
+                origin = fields[1].rstrip(".").lower()
+                continue
+            if fields[0].upper() == "$TTL":
+                continue
+            if not line[0].isspace():
+                owner = absolute(fields.pop(0))
+            elif owner is None:
+                raise DnsServerError("%s:%d: a record without an owner" % (path, number))
+            while fields and (fields[0].isdigit() or fields[0].upper() in ("IN", "CH", "HS")):
+                fields.pop(0)
+            if len(fields) < 2:
+                raise DnsServerError("%s:%d: cannot read %r" % (path, number, raw.strip()))
+            rtype, rdata = fields[0].upper(), fields[1:]
+            if rtype == "SOA":
+                zone = owner
+            if rtype in IGNORED_TYPES:
+                continue
+            if rtype not in SUPPORTED_TYPES:
+                raise DnsServerError("%s:%d: record type %s is not supported" % (path, number, rtype))
+            if rtype == "SRV":
+                priority, weight, port, target = rdata
+                rdata = [priority, weight, port, absolute(target)]
+            elif rtype == "CNAME":
+                rdata = [absolute(rdata[0])]
+            records.append((owner, rtype, rdata))
+    zone = zone or origin
+    if not zone:
+        raise DnsServerError("%s: no SOA record and no $ORIGIN: the zone's name is unknown" % path)
+    return zone, records
+
+
+def dnsmasq_config(zone, records, hosts_file):
+    """Return ``(config_lines, hosts_lines)`` that make dnsmasq serve the records."""
+    config = [
+        # The zone only: no upstream servers, no /etc/resolv.conf, no /etc/hosts.
+        "no-resolv",
+        "no-poll",
+        "no-hosts",
+        "addn-hosts=%s" % hosts_file,
+        # Answer NXDOMAIN for names of the zone that have no records.
+        "local=/%s/" % zone,
+    ]
+    hosts = []
+    for owner, rtype, rdata in records:
+        if rtype in ("A", "AAAA"):
+            hosts.append("%s %s" % (rdata[0], owner))
+        elif rtype == "SRV":
+            priority, weight, port, target = rdata
+            config.append("srv-host=%s,%s,%s,%s,%s" % (owner, target, port, priority, weight))
+        elif rtype == "CNAME":
+            config.append("cname=%s,%s" % (owner, rdata[0]))
+    return config, hosts
+
+
+# ------------------------------------------------------------ DNS probe
+
+
+def build_query(name, rtype, query_id):
+    header = struct.pack("!HHHHHH", query_id, 0x0100, 1, 0, 0, 0)
+    labels = b"".join(struct.pack("!B", len(part)) + part.encode("ascii") for part in name.strip(".").split("."))
+    return header + labels + b"\x00" + struct.pack("!HH", QTYPES[rtype], 1)
+
+
+def probe(address, port, name, rtype="A", timeout=0.5):
+    """Ask ``name`` over UDP; return ``(rcode, answer_count)`` or None when nothing came back."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    query_id = random.randint(0, 0xFFFF)
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.sendto(build_query(name, rtype, query_id), (address, port))
+            data = sock.recv(65535)
+        except OSError:
+            return None
+    if len(data) < 12:
+        return None
+    got_id, flags, _qd, answers, _ns, _ar = struct.unpack("!HHHHHH", data[:12])
+    if got_id != query_id:
+        return None
+    return flags & 0x000F, answers
+
+
+# ------------------------------------------------------------ processes
+
+
+def format_address(address, port):
+    return ("[%s]:%d" if ":" in address else "%s:%d") % (address, port)
+
+
+def free_port(address):
+    """A port free for both UDP and TCP on ``address`` right now."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    for _attempt in range(50):
+        with socket.socket(family, socket.SOCK_DGRAM) as udp:
+            udp.bind((address, 0))
+            port = udp.getsockname()[1]
+            with socket.socket(family, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind((address, port))
+                except OSError:
+                    continue
+                return port
+    raise DnsServerError("no port free for both UDP and TCP on %s" % address)
+
+
+def _files(state, name):
+    return {kind: os.path.join(state, "%s.%s" % (name, kind)) for kind in (*STATE_FILES, "log")}
+
+
+def _running(pid):
+    child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            # A zombie has exited already; its parent reaps it.
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _ours(pid, state):
+    """True when ``pid`` is a process started for ``state`` (guards against a reused pid)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return os.path.abspath(state).encode() in handle.read()
+    except OSError:
+        return False
+
+
+def _kill(pid):
+    for sig, grace in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, STOP_GRACE)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + grace
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not _running(pid):
+            break
+    child = _children.pop(pid, None)
+    if child is not None:
+        child.wait(timeout=STOP_GRACE)
+
+
+def _log_tail(path, lines=20):
+    try:
+        with open(path, errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:]).strip()
+    except OSError:
+        return "(no log)"
+
+
+def _spawn(state, name, argv, ready, address, port, log_path):
+    """Start ``argv`` in the background; return ``ADDR:PORT`` once ``ready()`` says so, else kill it and raise."""
+    files = _files(state, name)
+    if os.path.exists(files["pid"]):
+        with open(files["pid"]) as handle:
+            previous = int(handle.read().strip() or 0)
+        if previous and _running(previous) and _ours(previous, state):
+            raise DnsServerError("a server %r already runs for %s: stop it first" % (name, state))
+    with open(log_path, "ab") as log:
+        # Standard streams go to the log, so `$(dns_server.py start ...)` returns without waiting for the server.
+        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=True)
+    _children[child.pid] = child
+    with open(files["pid"], "w") as handle:
+        handle.write("%d\n" % child.pid)
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            _children.pop(child.pid, None)
+            os.unlink(files["pid"])
+            raise DnsServerError("%s exited with status %s:\n%s" % (argv[0], child.returncode, _log_tail(log_path)))
+        if ready():
+            text = format_address(address, port)
+            with open(files["address"], "w") as handle:
+                handle.write(text + "\n")
+            return text
+        time.sleep(0.05)
+    _kill(child.pid)
+    os.unlink(files["pid"])
+    raise DnsServerError("%s did not answer on %s within %ss:\n%s"
+                         % (argv[0], format_address(address, port), READY_TIMEOUT, _log_tail(log_path)))
+
+
+def _with_port(start, address, port):
+    """Run ``start(port)``; with port 0, try a few free ports in case another process takes one first."""
+    if port:
+        return start(port)
+    for attempt in range(PORT_ATTEMPTS):
+        try:
+            return start(free_port(address))
+        except DnsServerError as exc:
+            if "Address already in use" not in str(exc) or attempt == PORT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def start_dns(state, zone_file, listen=DEFAULT_LISTEN, port=0, name="dns", log_queries=False):
+    """Serve ``zone_file`` with dnsmasq on ``listen:port``; return ``ADDR:PORT`` once it answers."""
+    dnsmasq = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+    if not os.path.exists(dnsmasq):
+        raise DnsServerError("dnsmasq is not installed (Debian package dnsmasq-base)")
+    state = os.path.abspath(state)
+    os.makedirs(state, exist_ok=True)
+    files = _files(state, name)
+    zone, records = parse_zone(zone_file)
+    config, hosts = dnsmasq_config(zone, records, files["hosts"])
+    with open(files["hosts"], "w") as handle:
+        handle.write("\n".join(hosts) + "\n")
+    # A name the server must answer with records before it counts as ready.
+    check = next(((owner, rtype) for owner, rtype, _rdata in records if rtype in ("A", "AAAA")), None)
+
+    def start(chosen_port):
+        lines = config + [
+            "listen-address=%s" % listen,
+            # Bind only ADDR, never the wildcard address or other interfaces.
+            "bind-interfaces",
+            "port=%d" % chosen_port,
+            # Stay as the user who started it: no switch to "nobody", who may not read the state directory.
+            "user=%s" % pwd.getpwuid(os.getuid()).pw_name,
+            "group=%s" % grp.getgrgid(os.getgid()).gr_name,
+            "pid-file=%s" % files["dnsmasq-pid"],
+            "log-facility=%s" % files["log"],
+        ] + (["log-queries"] if log_queries else [])
+        with open(files["conf"], "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+
+        def ready():
+            answer = probe(listen, chosen_port, check[0], check[1]) if check else probe(listen, chosen_port, zone, "A")
+            return answer is not None and (check is None or answer[1] > 0)
+
+        argv = [dnsmasq, "--keep-in-foreground", "--conf-file=%s" % files["conf"]]
+        return _spawn(state, name, argv, ready, listen, chosen_port, files["log"])
+
+    return _with_port(start, listen, port)
+
+
+def start_blackhole(state, listen=DEFAULT_BLACKHOLE_LISTEN, port=0, name="blackhole"):
+    """Start a server that reads queries on ``listen:port`` (UDP and TCP) and never answers."""
+    state = os.path.abspath(state)
+    os.makedirs(state, exist_ok=True)
+    files = _files(state, name)
+
+    def start(chosen_port):
+        ready_file = files["ready"]
+        if os.path.exists(ready_file):
+            os.unlink(ready_file)
+        argv = [sys.executable, os.path.abspath(__file__), "serve-blackhole", "--state", state,
+                "--listen", listen, "--port", str(chosen_port), "--ready-file", ready_file]
+        return _spawn(state, name, argv, lambda: os.path.exists(ready_file), listen, chosen_port, files["log"])
+
+    return _with_port(start, listen, port)
+
+
+def serve_blackhole(listen, port, ready_file):
+    """Read UDP datagrams and TCP streams on ``listen:port`` and answer nothing, until SIGTERM."""
+    family = socket.AF_INET6 if ":" in listen else socket.AF_INET
+    udp = socket.socket(family, socket.SOCK_DGRAM)
+    tcp = socket.socket(family, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        udp.bind((listen, port))
+        tcp.bind((listen, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print("Address already in use: %s" % format_address(listen, port), file=sys.stderr)
+        raise
+    tcp.listen(16)
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
+    selector = selectors.DefaultSelector()
+    selector.register(udp, selectors.EVENT_READ, "udp")
+    selector.register(tcp, selectors.EVENT_READ, "listen")
+    with open(ready_file, "w") as handle:
+        handle.write("%d\n" % os.getpid())
+    while True:
+        for key, _events in selector.select():
+            sock = key.fileobj
+            if key.data == "udp":
+                sock.recvfrom(65535)
+            elif key.data == "listen":
+                conn, _peer = sock.accept()
+                selector.register(conn, selectors.EVENT_READ, "conn")
+            elif not sock.recv(65535):
+                # The client gave up: close our end. Open connections are kept, unanswered.
+                selector.unregister(sock)
+                sock.close()
+
+
+def _server_names(state):
+    names = set()
+    for entry in os.listdir(state):
+        for kind in STATE_FILES:
+            if entry.endswith("." + kind):
+                names.add(entry[: -len(kind) - 1])
+    return sorted(names)
+
+
+def stop(state, name=None):
+    """Stop the servers started for ``state`` (all, or only ``name``); remove their files but the logs."""
+    state = os.path.abspath(state)
+    if not os.path.isdir(state):
+        return []
+    stopped = []
+    for server in [name] if name else _server_names(state):
+        files = _files(state, server)
+        try:
+            with open(files["pid"]) as handle:
+                pid = int(handle.read().strip())
+        except (OSError, ValueError):
+            pid = None
+        if pid and _running(pid) and _ours(pid, state):
+            _kill(pid)
+            stopped.append(server)
+        for kind in STATE_FILES:
+            if os.path.exists(files[kind]):
+                os.unlink(files[kind])
+    return stopped
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    start_cmd = commands.add_parser("start", help="serve a zone file with dnsmasq")
+    start_cmd.add_argument("--zone-file", required=True)
+    start_cmd.add_argument("--listen", default=DEFAULT_LISTEN)
+    start_cmd.add_argument("--name", default="dns")
+    start_cmd.add_argument("--log-queries", action="store_true", help="log every query to NAME.log")
+    hole_cmd = commands.add_parser("blackhole", help="a server that never answers")
+    hole_cmd.add_argument("--listen", default=DEFAULT_BLACKHOLE_LISTEN)
+    hole_cmd.add_argument("--name", default="blackhole")
+    serve_cmd = commands.add_parser("serve-blackhole", help=argparse.SUPPRESS)
+    serve_cmd.add_argument("--listen", required=True)
+    serve_cmd.add_argument("--ready-file", required=True)
+    stop_cmd = commands.add_parser("stop", help="stop the servers of a state directory")
+    stop_cmd.add_argument("--name")
+    for command in (start_cmd, hole_cmd, serve_cmd, stop_cmd):
+        command.add_argument("--state", required=True, help="directory for the servers' files")
+    for command in (start_cmd, hole_cmd, serve_cmd):
+        command.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "start":
+            print(start_dns(args.state, args.zone_file, args.listen, args.port, args.name, args.log_queries))
+        elif args.command == "blackhole":
+            print(start_blackhole(args.state, args.listen, args.port, args.name))
+        elif args.command == "serve-blackhole":
+            serve_blackhole(args.listen, args.port, args.ready_file)
+        else:
+            stop(args.state, args.name)
+    except DnsServerError as exc:
+        print("dns_server.py: %s" % exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
