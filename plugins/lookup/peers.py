@@ -23,6 +23,19 @@ options:
     required: false
     type: list
     elements: str
+  timeout:
+    description:
+      - With O(via=dns), seconds to wait for one answer from one nameserver (default V(2)).
+      - With O(via=udp), how many seconds the probe waits at most (default V(5)).
+    type: float
+    # Each provider applies its own default.
+    default: null
+  address:
+    description:
+      - With O(via=self), the host part of this node's name; when not set, the host's C(ansible_host),
+        else its C(inventory_hostname).
+      - With O(via=udp), the name C(app_name@address) counts as this host for O(include_self=false).
+    type: str
 extends_documentation_fragment:
   - peerage.peerage.custom
   - peerage.peerage.custom.plugin_config
@@ -34,6 +47,10 @@ extends_documentation_fragment:
   - peerage.peerage.list.plugin_config
   - peerage.peerage.self
   - peerage.peerage.self.plugin_config
+  - peerage.peerage.udp
+  - peerage.peerage.udp.plugin_config
+  - peerage.peerage.udp.probe
+  - peerage.peerage.udp.probe_plugin_config
 """
 
 EXAMPLES = r"""

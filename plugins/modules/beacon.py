@@ -1,0 +1,254 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: beacon
+short_description: Run a UDP beacon that answers peer discovery probes
+version_added: 0.1.0
+description:
+  - Starts, stops or installs a small beacon program on the target. The beacon joins a multicast group, answers each
+    probe of its cluster (from M(peerage.peerage.udp_probe) or the P(peerage.peerage.udp#lookup) lookup) with its node
+    name, and announces itself every O(interval) seconds.
+  - O(state=started) runs it detached, for a bounded O(lifetime), so hosts that probe in later batches of a play
+    (any C(forks)) still find every host. Starting it again with the same settings changes nothing but renews its
+    lifetime; other settings restart it.
+  - O(state=installed) only writes the program and its configuration, for a service manager to run for good
+    (Peerage's C(serves) mode), so hosts added later with C(--limit) find the old ones. RV(command) is the command
+    line for the service; C(docs/udp.md) shows a systemd unit.
+  - The program is copied to O(state_dir) as Python source (standard library only), so it does not depend on the
+    module's temporary files.
+author:
+  - peerage.peerage maintainers (@peerage)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - peerage.peerage.udp
+options:
+  state:
+    description:
+      - V(started) runs the beacon in the background, V(stopped) stops it and removes its configuration,
+        V(installed) writes the program and a service configuration without running anything.
+      - V(stopped) does not touch a beacon run by a service manager.
+    type: str
+    choices: [started, stopped, installed]
+    default: started
+  interval:
+    description:
+      - Seconds between the beacon's announcements.
+    type: float
+    default: 5
+  lifetime:
+    description:
+      - Seconds the beacon runs before it stops by itself, so a failed play never leaves one behind.
+      - V(0) runs it until stopped. Ignored for O(state=installed), whose beacon runs until its service stops.
+    type: int
+    default: 600
+  announce_peerage:
+    description:
+      - Also announce in Peerage's own format, C(Peer:<node name>), so BEAM nodes running Peerage's C(Udp) provider
+        on the same group and port see this node.
+    type: bool
+    default: false
+  state_dir:
+    description:
+      - Where the program, its configuration (mode 0600, it may hold O(secret)), pid file and log live.
+      - Defaults to C(/var/lib/peerage-beacon) for root and C(~/.local/state/peerage-beacon) for other users.
+      - Hosts that share a filesystem (containers, network namespaces) need one each.
+    type: path
+attributes:
+  check_mode:
+    support: full
+    details: Reports whether it would start, restart, stop or install, and does nothing.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+    details: The detached process, its pid check (C(/proc)) and interface options are made for Linux.
+notes:
+  - One beacon runs per O(app_name) and O(port) in a O(state_dir).
+seealso:
+  - module: peerage.peerage.udp_probe
+"""
+
+EXAMPLES = r"""
+- name: Answer probes for the rest of the play (at most 10 minutes)
+  peerage.peerage.beacon:
+    app_name: myapp
+    secret: "{{ vault_peerage_secret }}"
+
+- name: Stop it at the end of the play
+  peerage.peerage.beacon:
+    app_name: myapp
+    state: stopped
+
+- name: Install a permanent beacon for a systemd service
+  peerage.peerage.beacon:
+    app_name: myapp
+    address: "{{ ansible_default_ipv4.address }}"
+    secret: "{{ vault_peerage_secret }}"
+    state: installed
+  register: beacon
+  become: true
+
+- name: Write its unit
+  ansible.builtin.copy:
+    dest: /etc/systemd/system/peerage-beacon-myapp.service
+    mode: "0644"
+    content: |
+      [Unit]
+      Description=peerage.peerage UDP beacon for myapp
+      Wants=network-online.target
+      After=network-online.target
+
+      [Service]
+      ExecStart={{ beacon.command | map('quote') | join(' ') }}
+      Restart=always
+      RestartSec=2
+
+      [Install]
+      WantedBy=multi-user.target
+  become: true
+"""
+
+RETURN = r"""
+node_name:
+  description: The node name the beacon announces.
+  returned: success
+  type: str
+  sample: myapp@10.0.0.5
+running:
+  description: Whether the transient beacon runs after the task (in check mode, whether it would).
+  returned: always
+  type: bool
+  sample: true
+pid:
+  description: The process id of the transient beacon, when it runs.
+  returned: when running
+  type: int
+  sample: 12345
+expires_at:
+  description: When the transient beacon stops by itself, in seconds since the epoch; null for no limit.
+  returned: when O(state=started)
+  type: float
+  sample: 1735689600.0
+config:
+  description: The beacon's configuration file.
+  returned: always
+  type: str
+  sample: /var/lib/peerage-beacon/myapp-45900.json
+program:
+  description: The beacon program (a Python script).
+  returned: always
+  type: str
+  sample: /var/lib/peerage-beacon/program/peerage-beacon.py
+command:
+  description: The command line that runs the beacon with RV(config), for a service unit.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - /usr/bin/python3
+    - /var/lib/peerage-beacon/program/peerage-beacon.py
+    - --config
+    - /var/lib/peerage-beacon/myapp-45900.service.json
+log:
+  description: The transient beacon's log file.
+  returned: always
+  type: str
+  sample: /var/lib/peerage-beacon/myapp-45900.log
+"""
+
+import os  # noqa: E402 (Ansible modules import after their documentation)
+import time  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon import (  # noqa: E402
+    BEACON_DEFAULTS,
+    BeaconControl,
+    beacon_settings,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError  # noqa: E402
+from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import COMMON_ARGUMENT_SPEC  # noqa: E402
+
+
+def default_state_dir():
+    if os.geteuid() == 0:
+        return "/var/lib/peerage-beacon"
+    return "~/.local/state/peerage-beacon"
+
+
+def run(module, params):
+    state = params["state"]
+    options = {key: params[key] for key in BEACON_DEFAULTS}
+    if state == "installed":
+        options["lifetime"] = 0
+    control = BeaconControl(params["state_dir"] or default_state_dir(), options["app_name"], options["port"])
+    pid = control.running_pid()
+    result = {"config": control.config_path, "program": control.launcher, "log": control.log_path, "changed": False}
+
+    if state == "stopped":
+        result.update(running=False, command=control.command(control.config_path))
+        result["changed"] = pid is not None
+        if not module.check_mode:
+            control.stop()
+        return result
+
+    settings = beacon_settings(options)
+    result["node_name"] = settings["node_name"]
+    if state == "installed":
+        path = control.service_config_path
+        result.update(config=path, running=pid is not None, command=control.command(path))
+        if pid is not None:
+            result["pid"] = pid
+        if module.check_mode:
+            wanted = control.config(settings)
+            result["changed"] = control.read_config(path) != wanted or not os.path.exists(control.launcher)
+        else:
+            result["changed"] = control.install_service(settings)
+        return result
+
+    expires_at = time.time() + settings["lifetime"] if settings["lifetime"] else None
+    wanted = control.config(settings, expires_at)
+    result.update(running=True, expires_at=expires_at, command=control.command(control.config_path))
+    if pid is not None and control.same_settings(wanted):
+        result["pid"] = pid
+        if not module.check_mode:
+            control.renew(wanted)
+        return result
+    result["changed"] = True
+    if not module.check_mode:
+        control.stop()
+        result["pid"] = control.start(wanted)
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            COMMON_ARGUMENT_SPEC,
+            state={"type": "str", "choices": ["started", "stopped", "installed"], "default": "started"},
+            interval={"type": "float", "default": 5.0},
+            lifetime={"type": "int", "default": 600},
+            announce_peerage={"type": "bool", "default": False},
+            state_dir={"type": "path"},
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        result = run(module, module.params)
+    except PeerageError as exc:
+        module.fail_json(msg=str(exc), reason=getattr(exc, "reason", "option"))
+    except OSError as exc:
+        module.fail_json(msg="cannot manage the beacon's files or process: %s" % exc)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

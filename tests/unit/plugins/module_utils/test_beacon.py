@@ -1,0 +1,307 @@
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The beacon: answering and announcing (simulated segment), and the program as a real process on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import time
+
+import pytest
+
+from ansible_collections.peerage.peerage.plugins.module_utils import beacon as beacon_core
+from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon import (
+    REPLIES_PER_SECOND,
+    BeaconControl,
+    beacon_settings,
+    program_digest,
+    program_files,
+    settings_to_options,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import decode, encode, secret_key
+from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
+
+APP = "myapp"
+SECRET = "s3cret"
+HOST = "198.51.100.11"
+PROBER = ("198.51.100.1", 50000)
+
+
+def make_beacon(network=None, **options):
+    network = network or FakeNetwork()
+    settings = beacon_settings(dict(options, app_name=APP, address=HOST))
+    return network, network.beacon(settings, HOST)
+
+
+def sent(beacon):
+    return beacon.transport.sent
+
+
+# ---------------------------------------------------------------- answering
+
+
+def test_answers_a_probe_to_the_probers_address_echoing_its_nonce():
+    _network, beacon = make_beacon()
+    probe = encode("probe", APP, None, None, nonce="0123456789abcdef")
+    assert beacon.handle(probe, PROBER)
+    data, address = sent(beacon)[0]
+    assert address == PROBER
+    reply = decode(data, APP)
+    assert (reply.kind, reply.node, reply.echo) == ("reply", "myapp@198.51.100.11", "0123456789abcdef")
+
+
+def test_with_a_secret_it_answers_only_signed_probes_and_signs_its_reply():
+    network, beacon = make_beacon(secret=SECRET)
+    assert not beacon.handle(encode("probe", APP, None, None), PROBER)
+    assert not beacon.handle(encode("probe", APP, None, "wrong"), PROBER)
+    assert beacon.handle(encode("probe", APP, None, SECRET, timestamp=network.clock.wall()), PROBER)
+    reply = decode(sent(beacon)[0][0], APP, secret_key(SECRET), now=network.clock.wall())
+    assert reply.kind == "reply"
+    assert reply.signed
+    assert beacon.packets.dropped == {"mac": 2}
+
+
+def test_a_replayed_probe_is_not_answered_twice():
+    network, beacon = make_beacon(secret=SECRET)
+    probe = encode("probe", APP, None, SECRET, timestamp=network.clock.wall())
+    assert beacon.handle(probe, PROBER)
+    assert not beacon.handle(probe, PROBER)
+    assert beacon.packets.dropped == {"replay": 1}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        encode("announce", APP, "myapp@198.51.100.12", None),
+        encode("reply", APP, "myapp@198.51.100.12", None, echo="0123456789abcdef"),
+        b"Peer:myapp@198.51.100.12",
+        encode("probe", "otherapp", None, None),
+        b"\xff" * 40,
+    ],
+    ids=["announce", "reply", "peerage", "other-cluster", "garbage"],
+)
+def test_other_packets_get_no_answer(data):
+    _network, beacon = make_beacon()
+    assert not beacon.handle(data, PROBER)
+    assert sent(beacon) == []
+
+
+def test_replies_per_prober_address_are_limited_per_second():
+    network, beacon = make_beacon()
+    answered = sum(beacon.handle(encode("probe", APP, None, None), PROBER) for _probe in range(REPLIES_PER_SECOND + 5))
+    assert answered == REPLIES_PER_SECOND
+    assert beacon.packets.dropped == {"rate": 5}
+    assert beacon.handle(encode("probe", APP, None, None), ("198.51.100.2", 50000))  # another prober
+    network.clock.now += 1.0
+    assert beacon.handle(encode("probe", APP, None, None), PROBER)
+
+
+# ---------------------------------------------------------------- announcing and running
+
+
+def test_announces_in_its_format_and_optionally_peerages():
+    _network, beacon = make_beacon(announce_peerage=True)
+    beacon.announce()
+    (ours, group), (peerages, group_again) = sent(beacon)
+    assert group is None and group_again is None
+    assert decode(ours, APP).kind == "announce"
+    assert peerages == b"Peer:myapp@198.51.100.11"
+
+
+def test_run_announces_every_interval_and_answers_until_told_to_stop():
+    network, beacon = make_beacon(interval=5)
+    prober = network.endpoint(PROBER[0])
+    start = network.clock.now
+    network.run_until(start)
+    prober.send_group(encode("probe", APP, None, None))
+    beacon.run(lambda: network.clock.now >= start + 12)
+    kinds = [decode(data, APP).kind for data, _address in sent(beacon)]
+    assert kinds.count("announce") == 3  # at 0, 5 and 10 s
+    assert kinds.count("reply") == 1
+    assert beacon.summary() == "answered 1 probes, sent 3 announcements, dropped {}"
+
+
+def test_a_probe_brings_the_next_announcement_forward_at_most_twice_a_second():
+    network, beacon = make_beacon()
+    for _probe in range(3):
+        beacon.handle(encode("probe", APP, None, None), PROBER)
+    network.clock.now += 0.25
+    beacon.handle(encode("probe", APP, None, None), PROBER)
+    network.clock.now += 0.25
+    beacon.handle(encode("probe", APP, None, None), PROBER)
+    kinds = [decode(data, APP).kind for data, address in sent(beacon)]
+    assert kinds == ["reply", "announce", "reply", "reply", "reply", "reply", "announce"]
+    assert [address for data, address in sent(beacon) if decode(data, APP).kind == "announce"] == [None, None]
+
+
+def test_send_failures_are_logged_once_and_serving_goes_on():
+    logged = []
+    network = FakeNetwork()
+    settings = beacon_settings({"app_name": APP, "address": HOST})
+    endpoint = network.endpoint(HOST)
+    clock = network.clock
+    beacon = beacon_core.Beacon(settings, endpoint, clock=clock, wallclock=clock.wall, log=logged.append)
+    endpoint.fail_sends = "cannot send: network is unreachable"
+    beacon.announce()
+    beacon.announce()
+    assert not beacon.handle(encode("probe", APP, None, None), PROBER)
+    assert logged == ["cannot send: network is unreachable"]
+    endpoint.fail_sends = None
+    assert beacon.handle(encode("probe", APP, None, None), PROBER)
+
+
+# ---------------------------------------------------------------- settings
+
+
+def test_node_name_from_node_name_address_or_the_sending_address():
+    assert beacon_settings({"app_name": APP, "node_name": "rabbit@10.0.0.5"})["node_name"] == "rabbit@10.0.0.5"
+    assert beacon_settings({"app_name": APP, "address": "10.0.0.6"})["node_name"] == "myapp@10.0.0.6"
+    assert beacon_settings({"app_name": APP, "interface": "127.0.0.1"})["node_name"] == "myapp@127.0.0.1"
+
+
+def test_settings_survive_the_config_file():
+    settings = beacon_settings({"app_name": APP, "address": "10.0.0.6", "interface": "lo", "secret": SECRET, "ttl": 0})
+    options = json.loads(json.dumps(settings_to_options(settings)))
+    assert beacon_settings(options) == settings
+
+
+def test_bad_beacon_options():
+    with pytest.raises(OptionError, match=r"interval must be at least 0\.1"):
+        beacon_settings({"address": "10.0.0.6", "interval": 0.01})
+    with pytest.raises(OptionError, match="lifetime must be at least 0"):
+        beacon_settings({"address": "10.0.0.6", "lifetime": -1})
+
+
+# ---------------------------------------------------------------- the program
+
+
+def test_program_is_the_launcher_and_the_module_utils_it_needs(tmp_path):
+    files = program_files()
+    assert "peerage-beacon.py" in files
+    for name in ("errors", "node_names", "udp_wire", "via_udp", "beacon"):
+        path = os.path.join("lib", "ansible_collections", "peerage", "peerage", "plugins", "module_utils", name + ".py")
+        assert "def " in files[path]
+    for path, text in files.items():
+        compile(text, path, "exec")
+    assert program_digest(files) == program_digest(program_files())
+    control = BeaconControl(str(tmp_path), APP, 45900)
+    assert control.install()
+    assert not control.install()
+    assert stat.S_IMODE(os.stat(control.launcher).st_mode) == 0o755
+
+
+def test_program_reports_bad_settings_on_its_first_line(capsys):
+    assert beacon_core.main(["--app-name", "my app"]) == 2
+    assert capsys.readouterr().out.startswith("error: invalid app name")
+    assert beacon_core.main(["--address", "127.0.0.1", "--interface", "nosuchif0"]) == 2
+    assert "no network interface named 'nosuchif0'" in capsys.readouterr().out
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def loopback(tmp_path):
+    """Settings for a beacon on lo with TTL 0 (nothing leaves this host), and its control."""
+    port = free_port()
+    options = {"app_name": APP, "interface": "lo", "ttl": 0, "port": port, "address": "127.0.0.1", "interval": 0.5}
+    control = BeaconControl(str(tmp_path / "state"), APP, port)
+    yield options, control
+    control.stop()
+
+
+def probe_loopback(options, **extra):
+    probe_options = {key: options[key] for key in ("app_name", "interface", "ttl", "port")}
+    probe_options.update(extra)
+    return via_udp.probe(dict(probe_options, timeout=10, expect=1))
+
+
+def wait_for(condition, seconds=15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_started_beacon_outlives_its_starter_and_stops(loopback):
+    options, control = loopback
+    config = control.config(beacon_settings(dict(options, secret=SECRET)), time.time() + 600)
+    pid = control.start(config)
+    assert control.running_pid() == pid
+    assert os.getsid(pid) == pid  # its own session
+    assert stat.S_IMODE(os.stat(control.config_path).st_mode) == 0o600
+    assert probe_loopback(options, secret=SECRET).peers == ["myapp@127.0.0.1"]
+    assert control.same_settings(dict(config, expires_at=time.time() + 1200))
+    assert not control.same_settings(control.config(beacon_settings(dict(options, secret="other"))))
+    assert control.stop()
+    assert control.running_pid() is None
+    assert not os.path.exists(control.config_path)
+    assert not control.stop()
+
+
+def test_a_beacon_that_cannot_start_says_why(loopback):
+    options, control = loopback
+    settings = beacon_settings(dict(options, interface="lo"))
+    config = control.config(settings, time.time() + 600)
+    config["options"]["interface"] = "nosuchif0"
+    with pytest.raises(DiscoveryFailed) as caught:
+        control.start(config)
+    assert "the beacon did not start: error: cannot join multicast group 230.1.1.1" in str(caught.value)
+    assert "nosuchif0" in str(caught.value)
+    assert not os.path.exists(control.config_path)
+    assert control.running_pid() is None
+
+
+def test_lifetime_ends_it_and_renewing_extends_it(loopback):
+    options, control = loopback
+    config = control.config(beacon_settings(options), time.time() + 2)
+    pid = control.start(config)
+    control.renew(dict(config, expires_at=time.time() + 600))
+    time.sleep(3.5)
+    assert control.running_pid() == pid
+    control.renew(dict(config, expires_at=time.time() - 1))
+    assert wait_for(lambda: control.running_pid() is None)
+    with open(control.log_path) as handle:
+        log = handle.read()
+    assert "lifetime renewed" in log
+    assert "stopping (lifetime over)" in log
+
+
+def test_a_changed_config_restarts_it_in_place_and_a_removed_one_stops_it(loopback):
+    options, control = loopback
+    config = control.config(beacon_settings(options), time.time() + 600)
+    pid = control.start(config)
+    changed = control.config(beacon_settings(dict(options, node_name="other@127.0.0.1")), time.time() + 600)
+    control.renew(changed)
+    assert wait_for(lambda: "other@127.0.0.1" in open(control.log_path).read())
+    assert control.running_pid() == pid  # exec'd itself: same process, new settings
+    assert probe_loopback(options).peers == ["other@127.0.0.1"]
+    os.unlink(control.config_path)
+    assert wait_for(lambda: control.running_pid() is None)
+    assert "config file %s removed" % control.config_path in open(control.log_path).read()
+
+
+def test_file_names_come_from_a_valid_app_name_only(tmp_path):
+    with pytest.raises(OptionError, match="invalid app name"):
+        BeaconControl(str(tmp_path), "../../etc/x", 45900)
+    assert BeaconControl(str(tmp_path), "myapp", 45900).config_path == str(tmp_path / "myapp-45900.json")
+
+
+def test_a_recycled_pid_is_not_taken_for_the_beacon(loopback):
+    _options, control = loopback
+    os.makedirs(control.state_dir)
+    with open(control.pid_path, "w") as handle:
+        handle.write("%d\n" % os.getpid())
+    assert control.running_pid() is None
