@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: list
-author: peerage.peerage maintainers
+author: peerage.peerage maintainers (@peerage)
 short_description: Peers from a list of node names
 version_added: 0.1.0
 description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: peers
-author: peerage.peerage maintainers
+author: peerage.peerage maintainers (@peerage)
 short_description: Find a cluster's peers through any provider
 version_added: 0.1.0
 description:

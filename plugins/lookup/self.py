@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: self
-author: peerage.peerage maintainers
+author: peerage.peerage maintainers (@peerage)
 short_description: This host's own node name
 version_added: 0.1.0
 description:

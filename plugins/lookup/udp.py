@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: udp
-author: peerage.peerage maintainers
+author: peerage.peerage maintainers (@peerage)
 short_description: Find a cluster's peers by a UDP multicast probe from the controller
 version_added: 0.1.0
 description:

@@ -79,6 +79,8 @@ def classify_host(host):
         address = None
     if address is not None:
         if address.version == 4:
+            if candidate != host:
+                raise ValueError("only IPv6 addresses may stand in brackets")
             return str(address), "ipv4"
         if getattr(address, "scope_id", None):
             raise ValueError("IPv6 addresses with a zone index are not allowed")
@@ -176,6 +178,10 @@ def normalize_node_names(values):
     ``values`` is any iterable of strings; the first invalid one raises
     :class:`NodeNameError`. Returns a new list in :func:`node_sort_key` order.
     """
+    if isinstance(values, (str, bytes)):
+        raise NodeNameError(
+            "expected a list of node names, not the single string %s" % _describe(values), value=values
+        )
     canonical = set()
     for value in values:
         canonical.add(validate_node_name(value))

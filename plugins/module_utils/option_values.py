@@ -33,7 +33,7 @@ def as_list(value, key):
         value = [value]
     if not isinstance(value, (list, tuple)):
         raise OptionError("invalid %s %r: expected a list, or a string of items separated by commas" % (key, value))
-    items = []
+    items = []  # type: list
     for item in value:
         if isinstance(item, str):
             items.extend(part for part in item.replace(",", " ").split() if part)

@@ -164,18 +164,18 @@ log:
   sample: /var/lib/peerage-beacon/myapp-45900.log
 """
 
-import os  # noqa: E402 (Ansible modules import after their documentation)
-import time  # noqa: E402
+import os
+import time
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import (  # noqa: E402
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon import (
     BEACON_DEFAULTS,
     BeaconControl,
     beacon_settings,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError  # noqa: E402
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import COMMON_ARGUMENT_SPEC  # noqa: E402
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import COMMON_ARGUMENT_SPEC
 
 
 def default_state_dir():

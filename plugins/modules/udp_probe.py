@@ -107,10 +107,10 @@ probes_sent:
   sample: 2
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (Ansible modules import after their documentation)
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError  # noqa: E402
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import (  # noqa: E402
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import (
     PROBE_ARGUMENT_SPEC,
     PROBE_DEFAULTS,
     describe_empty,

@@ -306,7 +306,7 @@ def test_timeout_is_retried_then_reported_with_server_name_and_time_waited(fake_
 
 def test_no_retries_means_one_try(fake_dns):
     fake_dns.timeout("svc.example", "A")
-    with pytest.raises(DiscoveryFailed, match=r"no answer in 1 tries of 2.0s \(2.0s waited\)"):
+    with pytest.raises(DiscoveryFailed, match=r"no answer in 1 try of 2.0s \(2.0s waited\)"):
         via_dns.poll(options(dns_name="svc.example", record_types="A", retries=0))
     assert len(fake_dns.queries) == 1
 
@@ -333,7 +333,7 @@ def test_every_server_failing_names_each_failure(fake_dns):
         via_dns.poll(options(BOTH_SERVERS, dns_name="svc.example", record_types="A", timeout=1, retries=0))
     assert caught.value.reason == "failed"
     assert str(caught.value) == (
-        "DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 no answer in 1 tries of 1.0s (1.0s waited);"
+        "DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 no answer in 1 try of 1.0s (1.0s waited);"
         " [fd00::53]:5353 answered SERVFAIL"
     )
 
