@@ -113,7 +113,7 @@ def test_retries_and_timeout_from_the_environment_shape_the_failure(lookups, fak
     with pytest.raises(AnsibleLookupError) as caught:
         lookups.run("dns", "svc.example")
     assert str(caught.value) == (
-        "peerage.peerage.dns: DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 no answer in 1 tries of 0.25s"
+        "peerage.peerage.dns: DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 no answer in 1 try of 0.25s"
         " (0.2s waited)"
     )
     assert isinstance(caught.value.__cause__, DiscoveryFailed)
