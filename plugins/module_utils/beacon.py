@@ -43,7 +43,7 @@ import subprocess
 import sys
 import time
 
-from ansible_collections.peerage.peerage.plugins.module_utils import errors, node_names, udp_wire, via_udp
+from ansible_collections.peerage.peerage.plugins.module_utils import errors, node_names, option_values, udp_wire, via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError, PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import format_node_name, validate_app_name
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import PacketFilter, encode, encode_peerage
@@ -353,7 +353,8 @@ def program_files():
     parts = PACKAGE.split(".")
     for depth in range(1, len(parts) + 1):
         files[os.path.join("lib", *([*parts[:depth], "__init__.py"]))] = ""
-    for module in (errors, node_names, udp_wire, via_udp, sys.modules[__name__]):
+    # Every module_utils file the beacon imports, directly or not; a unit test checks the program runs.
+    for module in (errors, node_names, option_values, udp_wire, via_udp, sys.modules[__name__]):
         name = module.__name__.rsplit(".", 1)[-1] + ".py"
         files[os.path.join("lib", *([*parts, name]))] = inspect.getsource(module)
     return files

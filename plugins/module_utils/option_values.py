@@ -61,3 +61,21 @@ def as_number(value, key, default, minimum, kind=float, maximum=None):
     if number < minimum or (maximum is not None and number > maximum):
         raise OptionError("invalid %s %r: expected %s" % (key, value, expected))
     return number
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def as_bool(value, key, default):
+    """``value`` as a bool, reading the words Ansible reads; ``default`` when it is None."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise OptionError("invalid %s %r: expected a boolean (true or false)" % (key, value))

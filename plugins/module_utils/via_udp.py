@@ -39,6 +39,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     validate_app_name,
     validate_node_name,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
     PacketFilter,
     encode,
@@ -119,38 +120,6 @@ class ProbeResult(_ProbeResultFields):
         return dict(self._asdict())
 
 
-def _number(options, key, defaults, kind, minimum, maximum=None):
-    value = options.get(key)
-    if value is None:
-        value = defaults[key]
-    if isinstance(value, bool):
-        raise OptionError("%s must be a number, got %r" % (key, value))
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise OptionError("%s must be %s, got %r" % (key, "an integer" if kind is int else "a number", value))
-    if kind is int and isinstance(value, float) and value != number:
-        raise OptionError("%s must be an integer, got %r" % (key, value))
-    if number < minimum or (maximum is not None and number > maximum):
-        limits = "at least %s" % minimum if maximum is None else "between %s and %s" % (minimum, maximum)
-        raise OptionError("%s must be %s, got %r" % (key, limits, value))
-    return number
-
-
-def _flag(options, key, defaults):
-    value = options.get(key)
-    if value is None:
-        return defaults[key]
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise OptionError("%s must be a boolean, got %r" % (key, value))
-
-
 def _group(options):
     family = options.get("family")
     if family not in (None, "ipv4", "ipv6"):
@@ -199,13 +168,13 @@ def resolve_options(options, defaults):
     settings = {}
     settings["app_name"] = validate_app_name(options.get("app_name") or defaults["app_name"])
     settings["family"], settings["group"] = _group(options)
-    settings["port"] = _number(options, "port", defaults, int, 1, 65535)
-    settings["ttl"] = _number(options, "ttl", defaults, int, 0, 255)
+    settings["port"] = as_number(options.get("port"), "port", defaults["port"], 1, int, 65535)
+    settings["ttl"] = as_number(options.get("ttl"), "ttl", defaults["ttl"], 0, int, 255)
     settings["interface"] = _interface(options, settings["family"])
     secret = options.get("secret")
     secret_key(secret)
     settings["secret"] = secret
-    settings["max_age"] = _number(options, "max_age", defaults, int, 1)
+    settings["max_age"] = as_number(options.get("max_age"), "max_age", defaults["max_age"], 1, int)
     node_name = options.get("node_name")
     address = options.get("address")
     if node_name:
@@ -218,11 +187,11 @@ def resolve_options(options, defaults):
         if key in settings or key in ("node_name", "address"):
             continue
         if isinstance(default, bool):
-            settings[key] = _flag(options, key, defaults)
+            settings[key] = as_bool(options.get(key), key, default)
         elif isinstance(default, float):
-            settings[key] = _number(options, key, defaults, float, 0.0)
+            settings[key] = as_number(options.get(key), key, default, 0.0)
         elif isinstance(default, int):
-            settings[key] = _number(options, key, defaults, int, 0)
+            settings[key] = as_number(options.get(key), key, default, 0, int)
     return settings
 
 

@@ -175,7 +175,7 @@ def test_settings_survive_the_config_file():
 def test_bad_beacon_options():
     with pytest.raises(OptionError, match=r"interval must be at least 0\.1"):
         beacon_settings({"address": "10.0.0.6", "interval": 0.01})
-    with pytest.raises(OptionError, match="lifetime must be at least 0"):
+    with pytest.raises(OptionError, match="invalid lifetime -1: expected a whole number >= 0"):
         beacon_settings({"address": "10.0.0.6", "lifetime": -1})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_list, as_number
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_list, as_number
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,17 @@ def test_as_number_refuses_naming_value_and_range(value, kind, maximum, expected
     with pytest.raises(OptionError) as caught:
         as_number(value, "retries", 1, 0, kind, maximum)
     assert str(caught.value) == "invalid retries %r: expected %s" % (value, expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, True), (True, True), (False, False), ("yes", True), ("Off", False), ("1", True), (0, False)],
+)
+def test_as_bool_reads_the_words_ansible_reads(value, expected):
+    assert as_bool(value, "include_self", True) is expected
+
+
+def test_as_bool_refuses_other_words_naming_option_and_value():
+    with pytest.raises(OptionError) as caught:
+        as_bool("maybe", "include_self", True)
+    assert str(caught.value) == "invalid include_self 'maybe': expected a boolean (true or false)"
