@@ -43,7 +43,13 @@ import subprocess
 import sys
 import time
 
-from ansible_collections.peerage.peerage.plugins.module_utils import errors, node_names, option_values, udp_wire, via_udp
+from ansible_collections.peerage.peerage.plugins.module_utils import (
+    errors,
+    node_names,
+    option_values,
+    udp_wire,
+    via_udp,
+)
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError, PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import format_node_name, validate_app_name
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import PacketFilter, encode, encode_peerage
