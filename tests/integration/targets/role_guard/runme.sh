@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The peerage role with local connections: what it writes, that a rerun
+# changes and notifies nothing, that the guard and a failed discovery leave
+# every file byte for byte as it was, that --check writes nothing, and that
+# wrong settings fail before anything runs.
+set -eux -o pipefail
+
+HERE="$(pwd)"
+OUT="$(mktemp -d /tmp/peerage-role-guard.XXXXXX)"
+trap 'rm -rf "${OUT}"' EXIT
+HOSTS=(n1 n2 n3)
+RUN=0
+
+play() {
+    RUN=$((RUN + 1))
+    ansible-playbook -i "${HERE}/inventory.ini" "${HERE}/site.yml" -e "out_dir=${OUT}" -e "run_id=${RUN}" "$@" 2>&1 |
+        tee "${OUT}/play.log"
+}
+
+# A run that must fail; its output is kept in play.log.
+play_fails() {
+    if play "$@"; then
+        echo "the run was expected to fail" >&2
+        return 1
+    fi
+}
+
+changed_count() {
+    sed -n '/^PLAY RECAP/,$p' "${OUT}/play.log" | grep -o 'changed=[0-9]*' | cut -d= -f2 | awk '{ sum += $1 } END { print sum + 0 }'
+}
+
+# Every file the role or the handler wrote, with its checksum and mode.
+snapshot() {
+    (cd "${OUT}" && find . -type f ! -name play.log -print0 | sort -z | xargs -0 stat -c '%a %n' &&
+        find . -type f ! -name play.log -print0 | sort -z | xargs -0 sha256sum)
+}
+
+# Lines of the log that report a failure for host $1.
+fatal() {
+    grep "^fatal: \[$1\]" "${OUT}/play.log"
+}
+
+# --- the first run writes every file and notifies ----------------------------
+play
+[ "$(changed_count)" -gt 0 ]
+for host in "${HOSTS[@]}"; do
+    [ "$(cat "${OUT}/${host}/notified")" = 1 ]
+    cmp "${OUT}/n1/sys.config" "${OUT}/${host}/sys.config"
+done
+printf '%s\n' '%% Managed by peerage.peerage' \
+    "[{kernel, [{sync_nodes_mandatory, ['app@10.0.0.1', 'app@10.0.0.2', 'app@10.0.0.3']}, {sync_nodes_timeout, 5000}]}]." |
+    cmp - "${OUT}/n1/sys.config"
+echo '["app@10.0.0.1","app@10.0.0.2","app@10.0.0.3"]' | cmp - "${OUT}/n2/peers.json"
+[ "$(stat -c %a "${OUT}/n2/peers.json")" = 600 ]
+printf '%s\n' '# 3 members, for members.txt' 10.0.0.1 10.0.0.2 10.0.0.3 | cmp - "${OUT}/n3/members.txt"
+written="$(snapshot)"
+
+# --- a second run changes nothing and notifies nothing -----------------------
+play
+[ "$(changed_count)" -eq 0 ]
+[ "$(snapshot)" = "${written}" ]
+
+# Discovery on each host gives the same files as one on the controller.
+play -e peerage_discover_on=hosts
+[ "$(changed_count)" -eq 0 ]
+grep -q 'TASK \[peerage.peerage.peerage : Discover through list\]' "${OUT}/play.log"
+[ "$(snapshot)" = "${written}" ]
+
+# The list is given once to the lookup on the controller, not once per host.
+play -v
+[ "$(grep -c 'peerage: the list provider found 3 peer(s)' "${OUT}/play.log")" -eq 1 ]
+
+# --- --check --diff shows the change and writes nothing ----------------------
+play --check --diff -e peerage_include_self=false
+[ "$(changed_count)" -gt 0 ]
+grep -qxF -- "+[{kernel, [{sync_nodes_mandatory, ['app@10.0.0.2', 'app@10.0.0.3']}, {sync_nodes_timeout, 5000}]}]." "${OUT}/play.log"
+grep -qxF -- '+["app@10.0.0.1","app@10.0.0.3"]' "${OUT}/play.log"
+[ "$(snapshot)" = "${written}" ]
+
+# --- the guard: nothing is written when too few peers were found -------------
+play_fails -e peerage_min_peers=4
+for host in "${HOSTS[@]}"; do
+    fatal "${host}" | grep -qF 'peerage: the list provider found 3 peer(s) (app@10.0.0.1, app@10.0.0.2, app@10.0.0.3), fewer than peerage_min_peers=4; no file was changed.'
+done
+[ "$(snapshot)" = "${written}" ]
+
+# An empty result never replaces a working list, even with peerage_min_peers=0.
+play_fails -e '{"peerage_node_list": []}' -e peerage_min_peers=0
+for host in "${HOSTS[@]}"; do
+    fatal "${host}" | grep -qF 'the list provider found no peers, and an empty peer list is only written with peerage_allow_empty=true'
+done
+[ "$(snapshot)" = "${written}" ]
+
+# A failed discovery is never "no peers": nothing answers on port 9, and the
+# run fails on every host, on the controller or on the hosts, whatever
+# peerage_allow_empty says.
+for where in controller hosts; do
+    play_fails -e peerage_via=dns -e peerage_discover_on="${where}" -e peerage_allow_empty=true -e peerage_min_peers=0 \
+        -e '{"peerage_nameserver": ["127.0.0.1:9"], "peerage_dns_name": ["app.peerage.test"], "peerage_retries": 0}'
+    for host in "${HOSTS[@]}"; do
+        fatal "${host}" | grep -q "discovery through the dns provider failed.*so no file was changed.*a failed discovery is not an empty one.*DNS lookup of 'app.peerage.test'"
+    done
+    [ "$(snapshot)" = "${written}" ]
+done
+
+# --- wrong settings fail before discovery ------------------------------------
+play_fails -e peerage_via=udp
+grep -qF 'peerage_via=udp probes the network segment of the hosts: set peerage_discover_on=hosts' "${OUT}/play.log"
+play_fails -e peerage_via=static_peers -e peerage_discover_on=hosts
+grep -qF 'custom providers run on the controller only: set peerage_discover_on=controller' "${OUT}/play.log"
+play_fails -e '{"peerage_files": [{"dest": "/tmp/x", "format": "json", "src": "members.j2"}]}'
+grep -qF 'each entry of peerage_files needs dest and exactly one of format (a built-in format) or src (a template); these do not: [{"dest": "/tmp/x", "format": "json", "src": "members.j2"}]' "${OUT}/play.log"
+play_fails -e '{"peerage_files": [{"dest": "/tmp/x", "format": "yaml"}]}'
+grep -q 'Validating arguments against arg spec' "${OUT}/play.log"
+grep -qF 'got: yaml found in peerage_files' "${OUT}/play.log"
+play_fails -e peerage_discover_on=everywhere
+grep -qF 'peerage_discover_on' "${OUT}/play.log"
+[ "$(snapshot)" = "${written}" ]
+
+# --- other providers ---------------------------------------------------------
+# A custom provider on the controller: its names are validated, deduplicated and sorted.
+play -e peerage_via=static_peers -e "{\"peerage_provider_paths\": [\"${HERE}/providers\"]}" -e peerage_include_self=false
+echo '["app@10.0.0.8","app@10.0.0.9"]' | cmp - "${OUT}/n1/peers.json"
+[ "$(cat "${OUT}/n1/notified")" = "${RUN}" ]
+
+# self names each host itself, also when discovered on the controller.
+play -e peerage_via=self
+echo '["app@10.0.0.2"]' | cmp - "${OUT}/n2/peers.json"
+echo '["app@10.0.0.3"]' | cmp - "${OUT}/n3/peers.json"
+
+# peerage_allow_empty writes an empty discovery: each host then names only itself.
+play -e '{"peerage_node_list": []}' -e peerage_min_peers=0 -e peerage_allow_empty=true
+echo '["app@10.0.0.1"]' | cmp - "${OUT}/n1/peers.json"
+play -e '{"peerage_node_list": []}' -e peerage_min_peers=0 -e peerage_allow_empty=true -e peerage_include_self=false
+echo '[]' | cmp - "${OUT}/n1/peers.json"
+
+# Back to the cluster's list: the files are as the first run wrote them.
+play
+for host in "${HOSTS[@]}"; do
+    [ "$(cat "${OUT}/${host}/notified")" = "${RUN}" ]
+done
+[ "$(grep -v notified <<<"$(snapshot)")" = "$(grep -v notified <<<"${written}")" ]
