@@ -27,6 +27,7 @@ from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers i
     load_provider_file,
     lookup_provider,
 )
+from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import VARIABLE_PREFIX
 
 display = Display()
 
@@ -40,6 +41,7 @@ class PeerageLookup(LookupBase):
     VIA: str | None = None
 
     def run(self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[str]:
+        variables = self._templated_variables(variables or {})
         self.set_options(var_options=variables, direct=kwargs)
         options: dict[str, Any] = dict(self.get_options())
         via: str = self.VIA or options.get("via") or "dns"
@@ -49,7 +51,7 @@ class PeerageLookup(LookupBase):
             options[key] = list(terms) if key in ("dns_name", "node_list") else terms[0]
         if via == "self":
             for key in _SELF_FALLBACKS:
-                options.setdefault(key, (variables or {}).get(key))
+                options.setdefault(key, variables.get(key))
         report = self._report if options.get("log_results", True) else None
         try:
             if via in BUILTIN_PROVIDERS:
@@ -82,6 +84,15 @@ class PeerageLookup(LookupBase):
                 raise AnsibleLookupError("%s failed: %s: %s" % (source, type(exc).__name__, exc)) from exc
 
         return run_provider(call, options, source, report)
+
+    def _templated_variables(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """The variables the lookup reads (``peerage_*`` and the self fallbacks), templated.
+
+        A lookup receives variables as written, so ``peerage_node_list: "{{ groups.db }}"``
+        would otherwise reach the provider as that text.
+        """
+        wanted = [key for key in variables if key.startswith(VARIABLE_PREFIX) or key in _SELF_FALLBACKS]
+        return {key: self._templar.template(variables[key]) for key in wanted}
 
     @staticmethod
     def _report(message: str, verbosity: int) -> None:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import yaml
 
 INI_SECTION = "peerage"
+VARIABLE_PREFIX = "peerage_"
+ENV_PREFIX = "PEERAGE_"
 
 
 def plugin_config(documentation: str) -> str:
@@ -27,9 +29,9 @@ def plugin_config(documentation: str) -> str:
     names = sorted(yaml.safe_load(documentation)["options"])
     sources = {
         name: {
-            "env": [{"name": "PEERAGE_%s" % name.upper()}],
+            "env": [{"name": ENV_PREFIX + name.upper()}],
             "ini": [{"section": INI_SECTION, "key": name}],
-            "vars": [{"name": "peerage_%s" % name}],
+            "vars": [{"name": VARIABLE_PREFIX + name}],
         }
         for name in names
     }

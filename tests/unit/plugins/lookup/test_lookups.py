@@ -21,7 +21,7 @@ from ansible.config.manager import ConfigManager
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
-from ansible.template import Templar
+from ansible.template import Templar, trust_as_template
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.plugin_utils import lookup as lookup_plugin_utils
@@ -58,7 +58,9 @@ class Lookups:
         return str(path)
 
     def run(self, name, *terms, variables=None, **kwargs):
-        plugin = lookup_loader.get("peerage.peerage.%s" % name, loader=self.loader, templar=Templar(loader=self.loader))
+        # As in a play, the templar knows the task's variables.
+        templar = Templar(loader=self.loader, variables=variables or {})
+        plugin = lookup_loader.get("peerage.peerage.%s" % name, loader=self.loader, templar=templar)
         return plugin.run(list(terms), variables=variables or {}, **kwargs)
 
 
@@ -72,6 +74,17 @@ def lookups(tmp_path, monkeypatch):
 
 
 # -------------------------------------------------------------- precedence
+
+
+def test_option_variables_are_templated_before_use(lookups):
+    variables = {
+        "base": "10.0.0.1",
+        # Variables from playbooks and inventories are trusted as templates; strings made here are not.
+        "peerage_node_list": [trust_as_template("app@{{ base }}"), "app@10.0.0.0"],
+        "peerage_app_name": trust_as_template("{{ 'web' ~ 'app' }}"),
+    }
+    assert lookups.run("list", variables=variables) == ["app@10.0.0.0", "app@10.0.0.1"]
+    assert lookups.run("self", "10.0.0.5", variables=variables) == ["webapp@10.0.0.5"]
 
 LEVELS = ["default", "ini", "env", "vars", "call"]
 
