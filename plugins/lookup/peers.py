@@ -23,13 +23,6 @@ options:
     required: false
     type: list
     elements: str
-  timeout:
-    description:
-      - With O(via=dns), seconds to wait for one answer from one nameserver (default V(2)).
-      - With O(via=udp), how many seconds the probe waits at most (default V(5)).
-    type: float
-    # Each provider applies its own default.
-    default: null
   address:
     description:
       - With O(via=self), the host part of this node's name; when not set, the host's C(ansible_host),
@@ -37,6 +30,7 @@ options:
       - With O(via=udp), the name C(app_name@address) counts as this host for O(include_self=false).
     type: str
 extends_documentation_fragment:
+  - peerage.peerage.any_provider
   - peerage.peerage.custom
   - peerage.peerage.custom.plugin_config
   - peerage.peerage.common

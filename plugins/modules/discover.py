@@ -35,15 +35,9 @@ options:
         to use them.
       - With O(via=udp), the name C(app_name@address) counts as this host for O(include_self=false).
     type: str
-  timeout:
-    description:
-      - With O(via=dns), seconds to wait for one answer from one nameserver (default V(2)).
-      - With O(via=udp), how many seconds the probe waits at most (default V(5)).
-    type: float
-    # Each provider applies its own default, so none is set here.
-    default: null
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - peerage.peerage.any_provider
   - peerage.peerage.common
   - peerage.peerage.dns
   - peerage.peerage.list
