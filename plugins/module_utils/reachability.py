@@ -128,7 +128,7 @@ def wait_for_peers(peers, port=EPMD_PORT, timeout=DEFAULT_TIMEOUT, require="all"
     started = clock()
     deadline = started + timeout
     reachable = set()
-    errors = {}
+    errors = {}  # type: dict
     rounds = 0
     pending = list(targets)
     workers = max(1, min(MAX_WORKERS, len(targets)))

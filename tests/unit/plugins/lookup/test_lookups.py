@@ -86,6 +86,7 @@ def test_option_variables_are_templated_before_use(lookups):
     assert lookups.run("list", variables=variables) == ["app@10.0.0.0", "app@10.0.0.1"]
     assert lookups.run("self", "10.0.0.5", variables=variables) == ["webapp@10.0.0.5"]
 
+
 LEVELS = ["default", "ini", "env", "vars", "call"]
 
 
