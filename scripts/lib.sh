@@ -28,3 +28,98 @@ hold_lock() {
         flock "$fd"
     fi
 }
+
+# The version matrix (see tests/matrix/versions.txt): one venv per
+# ansible-core minor, .build/venv-MINOR, with the pins of
+# tests/matrix/ansible-core-MINOR.txt.
+PEERAGE_MATRIX="$PEERAGE_ROOT/tests/matrix"
+
+# Print "MINOR PYTHON STAGES..." for each row of the matrix table.
+matrix_rows() {
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PEERAGE_MATRIX/versions.txt"
+}
+
+# Print the path of a working CPython X.Y interpreter, or fail naming where
+# it looked. Debian's /usr/bin comes first, then pyenv's installed versions
+# (called directly: pyenv's shims only run the versions made global).
+find_python() {
+    local version=$1 candidate pyenv_root
+    pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
+    for candidate in "/usr/bin/python$version" "/usr/local/bin/python$version" \
+        "$pyenv_root"/versions/"$version".*/bin/"python$version"; do
+        [[ -x $candidate ]] || continue
+        if [[ $("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) == "$version" ]]; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
+    say "Python $version not found in /usr/bin, /usr/local/bin or $pyenv_root/versions/$version.*"
+    return 1
+}
+
+# Create VENV with PYTHON (a command or path) and install the exact pins of
+# PINS, unless the stamp VENV/.peerage-pins says it already holds them for
+# that Python. pip leaves packages that already match their pin alone.
+venv_digest() {
+    local venv=$1 pins=$2
+    { cat "$pins"; "$venv/bin/python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1
+}
+
+ensure_venv() {
+    local venv=$1 python=$2 pins=$3 stamp="$1/.peerage-pins" digest
+    if [[ -f $stamp ]] && "$venv/bin/python" -c '' 2>/dev/null && [[ $(cat "$stamp") == "$(venv_digest "$venv" "$pins")" ]]; then
+        return 0
+    fi
+    if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+        say "creating ${venv#"$PEERAGE_ROOT"/} with $python"
+        rm -rf "$venv"
+        "$python" -m venv "$venv" || return 1
+    fi
+    say "installing the pins of ${pins#"$PEERAGE_ROOT"/} into ${venv#"$PEERAGE_ROOT"/}"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$pins" || return 1
+    digest=$(venv_digest "$venv" "$pins")
+    printf '%s\n' "$digest" >"$stamp"
+}
+
+# ansible-test --venv bootstraps pip with get-pip.py from its cache, and
+# downloads it from a host this network cannot reach when it is missing.
+# Put the offline stand-in there under the name of every pip version the
+# ansible-test of VENV asks for (one per target Python family).
+ensure_get_pip() {
+    local venv=$1 stand_in="$PEERAGE_ROOT/tests/utils/get_pip_offline.py" pip_version target
+    for pip_version in $("$venv/bin/python" - <<'PY'
+import pathlib, re
+import ansible_test
+source = pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py"
+print(" ".join(sorted(set(re.findall(r"pip='([0-9.]+)'", source.read_text())))))
+PY
+    ); do
+        target="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+        # Keep a real get-pip.py that is already there; refresh an older copy of the stand-in.
+        if [[ ! -f $target ]] || { grep -q 'Stand-in for pip' "$target" && ! cmp -s "$stand_in" "$target"; }; then
+            say "writing the offline pip bootstrap script $target"
+            mkdir -p "$(dirname "$target")"
+            cp "$stand_in" "$target"
+        fi
+    done
+}
+
+# Copy the working tree (not only committed files) to LAYOUT, a path like
+# .../ansible_collections/peerage/peerage, as ansible-test and Ansible need.
+# Files that .gitignore names stay out, and ansible-test's own tests/output
+# in the copy is kept, since excluded files are not deleted.
+lay_out_collection() {
+    local layout=$1
+    mkdir -p "$layout"
+    rsync -a --delete \
+        --exclude /.git --exclude /.build --exclude /tests/output \
+        --filter=':- .gitignore' \
+        "$PEERAGE_ROOT/" "$layout/"
+    # ansible-test takes its file list from the nearest git repository above
+    # the layout; without one of its own that is this checkout, where .build
+    # is ignored, and every test would find no files. An empty repository
+    # makes it list the copied files (untracked, minus .gitignore).
+    if [[ ! -d $layout/.git ]]; then
+        git init -q "$layout"
+    fi
+}
