@@ -169,13 +169,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import (
-    BEACON_DEFAULTS,
-    BeaconControl,
-    beacon_settings,
-)
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import COMMON_ARGUMENT_SPEC
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS, COMMON_ARGUMENT_SPEC
 
 
 def default_state_dir():

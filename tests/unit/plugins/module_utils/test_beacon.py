@@ -14,17 +14,18 @@ import time
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import beacon as beacon_core
-from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import (
-    REPLIES_PER_SECOND,
+from ansible_collections.peerage.peerage.plugins.module_utils import beacon_program, udp_beacon, via_udp
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import (
     BeaconControl,
-    beacon_settings,
     program_digest,
     program_files,
-    settings_to_options,
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import (
+    REPLIES_PER_SECOND,
+    beacon_settings,
+    settings_to_options,
+)
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import decode, encode, secret_key
 from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
 
@@ -147,7 +148,7 @@ def test_send_failures_are_logged_once_and_serving_goes_on():
     settings = beacon_settings({"app_name": APP, "address": HOST})
     endpoint = network.endpoint(HOST)
     clock = network.clock
-    beacon = beacon_core.Beacon(settings, endpoint, clock=clock, wallclock=clock.wall, log=logged.append)
+    beacon = udp_beacon.Beacon(settings, endpoint, clock=clock, wallclock=clock.wall, log=logged.append)
     endpoint.fail_sends = "cannot send: network is unreachable"
     beacon.announce()
     beacon.announce()
@@ -185,7 +186,7 @@ def test_bad_beacon_options():
 def test_program_is_the_launcher_and_the_module_utils_it_needs(tmp_path):
     files = program_files()
     assert "peerage-beacon.py" in files
-    for name in ("errors", "node_names", "udp_wire", "via_udp", "beacon"):
+    for name in ("errors", "node_names", "udp_wire", "udp_options", "udp_transport", "udp_beacon", "beacon_program"):
         path = os.path.join("lib", "ansible_collections", "peerage", "peerage", "plugins", "module_utils", name + ".py")
         assert "def " in files[path]
     for path, text in files.items():
@@ -198,9 +199,9 @@ def test_program_is_the_launcher_and_the_module_utils_it_needs(tmp_path):
 
 
 def test_program_reports_bad_settings_on_its_first_line(capsys):
-    assert beacon_core.main(["--app-name", "my app"]) == 2
+    assert beacon_program.main(["--app-name", "my app"]) == 2
     assert capsys.readouterr().out.startswith("error: invalid app name")
-    assert beacon_core.main(["--address", "127.0.0.1", "--interface", "nosuchif0"]) == 2
+    assert beacon_program.main(["--address", "127.0.0.1", "--interface", "nosuchif0"]) == 2
     assert "no network interface named 'nosuchif0'" in capsys.readouterr().out
 
 

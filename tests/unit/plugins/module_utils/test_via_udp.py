@@ -15,8 +15,8 @@ import threading
 import pytest
 
 from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import Beacon, beacon_settings
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, NoPeersFound, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import Beacon, beacon_settings
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import encode, encode_peerage, new_nonce
 from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
 

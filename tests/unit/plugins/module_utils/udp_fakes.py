@@ -15,8 +15,8 @@ from __future__ import annotations
 import heapq
 import itertools
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import Beacon
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import Beacon
 
 EPOCH = 1_700_000_000.0
 
