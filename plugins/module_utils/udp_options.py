@@ -22,10 +22,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import Opti
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import (
     format_node_name,
     validate_app_name,
-    validate_node_name,
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import secret_key
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import node_of_app, secret_key
 
 DEFAULT_GROUPS = {"ipv4": "230.1.1.1", "ipv6": "ff12::b34c"}
 """Peerage's IPv4 group; for IPv6 a transient link-local group (0xb34c is 45900)."""
@@ -139,7 +138,7 @@ def resolve_options(options, defaults):
     node_name = options.get("node_name")
     address = options.get("address")
     if node_name:
-        settings["node_name"] = validate_node_name(node_name)
+        settings["node_name"] = node_of_app(node_name, settings["app_name"])
     elif address:
         settings["node_name"] = format_node_name(settings["app_name"], str(address))
     else:

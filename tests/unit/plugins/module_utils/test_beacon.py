@@ -162,7 +162,10 @@ def test_send_failures_are_logged_once_and_serving_goes_on():
 
 
 def test_node_name_from_node_name_address_or_the_sending_address():
-    assert beacon_settings({"app_name": APP, "node_name": "rabbit@10.0.0.5"})["node_name"] == "rabbit@10.0.0.5"
+    assert beacon_settings({"app_name": APP, "node_name": "myapp@web-5"})["node_name"] == "myapp@web-5"
+    # A node name of another app would be dropped by every probe of this one: refused when set.
+    with pytest.raises(OptionError, match=r"node name 'rabbit@10\.0\.0\.5' does not start with app_name 'myapp'"):
+        beacon_settings({"app_name": APP, "node_name": "rabbit@10.0.0.5"})
     assert beacon_settings({"app_name": APP, "address": "10.0.0.6"})["node_name"] == "myapp@10.0.0.6"
     assert beacon_settings({"app_name": APP, "interface": "127.0.0.1"})["node_name"] == "myapp@127.0.0.1"
 
@@ -284,11 +287,11 @@ def test_a_changed_config_restarts_it_in_place_and_a_removed_one_stops_it(loopba
     options, control = loopback
     config = control.config(beacon_settings(options), time.time() + 600)
     pid = control.start(config)
-    changed = control.config(beacon_settings(dict(options, node_name="other@127.0.0.1")), time.time() + 600)
+    changed = control.config(beacon_settings(dict(options, node_name="myapp@localhost")), time.time() + 600)
     control.renew(changed)
-    assert wait_for(lambda: "other@127.0.0.1" in open(control.log_path).read())
+    assert wait_for(lambda: "myapp@localhost" in open(control.log_path).read())
     assert control.running_pid() == pid  # exec'd itself: same process, new settings
-    assert probe_loopback(options).peers == ["other@127.0.0.1"]
+    assert probe_loopback(options).peers == ["myapp@localhost"]
     os.unlink(control.config_path)
     assert wait_for(lambda: control.running_pid() is None)
     assert "config file %s removed" % control.config_path in open(control.log_path).read()

@@ -349,7 +349,8 @@ def test_values_from_lookup_sources_are_coerced_and_other_options_ignored():
 
 def test_self_from_address():
     assert via_udp.probe_settings({"app_name": "a", "address": "10.0.0.5"})["node_name"] == "a@10.0.0.5"
-    assert via_udp.probe_settings({"node_name": "b@10.0.0.6", "address": "10.0.0.5"})["node_name"] == "b@10.0.0.6"
+    options = {"app_name": "b", "node_name": "b@10.0.0.6", "address": "10.0.0.5"}
+    assert via_udp.probe_settings(options)["node_name"] == "b@10.0.0.6"
 
 
 @pytest.mark.parametrize(
