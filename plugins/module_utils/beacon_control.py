@@ -24,7 +24,6 @@ import json
 import os
 import select
 import signal
-import subprocess
 import sys
 import time
 
@@ -44,6 +43,10 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import settings_to_options
 
 READY_TIMEOUT = 10.0
+# How long a beacon that said ready must keep running before its pid is recorded.
+READY_GRACE = 0.2
+# Descriptors above this are closed in the detached child (os.closerange is cheap on Linux).
+MAX_INHERITED_FD = 65536
 STOP_TIMEOUT = 5.0
 
 PACKAGE = "ansible_collections.peerage.peerage.plugins.module_utils"
@@ -129,6 +132,75 @@ def _process_alive(pid):
             return handle.read().rpartition(")")[2].split()[0] != "Z"
     except OSError:
         return True
+
+
+def spawn_detached(argv, stdout_fd, stderr_fd):
+    """Run ``argv`` in a new session, detached from this process; return its pid.
+
+    A new session: no terminal, and no SIGHUP when the connection that ran
+    the module closes. Done with fork and exec (the module API's
+    run_command waits for its command to end); the child's stdin is
+    /dev/null, its working directory /, and it inherits no other descriptor.
+    """
+    pid = os.fork()
+    if pid:
+        return pid
+    try:  # the child: only exec or exit from here
+        os.setsid()
+        os.chdir("/")
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(stdout_fd, 1)
+        os.dup2(stderr_fd, 2)
+        os.closerange(3, MAX_INHERITED_FD)
+        os.execv(argv[0], argv)
+    except OSError as exc:
+        os.write(2, ("cannot run %s: %s\n" % (argv[0], exc)).encode("utf-8", "replace"))
+    os._exit(127)
+
+
+def _read_line(descriptor, timeout):
+    """The first line written to ``descriptor`` within ``timeout`` seconds, stripped ('' if none)."""
+    line = b""
+    deadline = time.monotonic() + timeout
+    while not line.endswith(b"\n") and time.monotonic() < deadline:
+        ready, _w, _x = select.select([descriptor], [], [], max(deadline - time.monotonic(), 0))
+        if not ready:
+            break
+        chunk = os.read(descriptor, 4096)
+        if not chunk:
+            break
+        line += chunk
+    return line.decode("utf-8", "replace").strip()
+
+
+def _read_to_end(descriptor, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _w, _x = select.select([descriptor], [], [], max(deadline - time.monotonic(), 0))
+        if not ready or not os.read(descriptor, 4096):
+            return
+
+
+def _stays_alive(pid, seconds):
+    """True if ``pid`` still runs after ``seconds`` (a process that has just ended may not be reapable yet)."""
+    deadline = time.monotonic() + seconds
+    while _process_alive(pid):
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _kill_and_reap(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 class BeaconControl:
@@ -227,40 +299,24 @@ class BeaconControl:
         log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         ready_fd, child_stdout = os.pipe()
         try:
-            # A new session: no terminal, no SIGHUP when the connection that ran the module closes.
-            process = subprocess.Popen(
-                self.command(self.config_path, python),
-                stdin=subprocess.DEVNULL,
-                stdout=child_stdout,
-                stderr=log_fd,
-                cwd="/",
-                close_fds=True,
-                start_new_session=True,
-            )
+            pid = spawn_detached(self.command(self.config_path, python), child_stdout, log_fd)
         finally:
             os.close(log_fd)
             os.close(child_stdout)
-        line = b""
-        deadline = time.monotonic() + ready_timeout
         try:
-            while not line.endswith(b"\n") and time.monotonic() < deadline:
-                ready, _w, _x = select.select([ready_fd], [], [], max(deadline - time.monotonic(), 0))
-                if not ready:
-                    break
-                chunk = os.read(ready_fd, 4096)
-                if not chunk:
-                    break
-                line += chunk
+            answer = _read_line(ready_fd, ready_timeout)
+            # The program closes its stdout right after "ready"; a program that dies closes it too.
+            _read_to_end(ready_fd, ready_timeout)
         finally:
             os.close(ready_fd)
-        answer = line.decode("utf-8", "replace").strip()
-        if answer.startswith("ready "):
-            _write_if_changed(self.pid_path, "%d\n" % process.pid, 0o644)
-            return process.pid
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+        # "ready" comes after the first announcement was built and sent; a pid is recorded only if it still runs.
+        if answer.startswith("ready ") and _stays_alive(pid, READY_GRACE):
+            _write_if_changed(self.pid_path, "%d\n" % pid, 0o644)
+            return pid
+        _kill_and_reap(pid)
         self._remove(self.config_path)
+        if answer.startswith("ready "):
+            answer = "it exited right after it started; see %s" % self.log_path
         why = answer or "no answer within %gs; see %s" % (ready_timeout, self.log_path)
         raise DiscoveryFailed("the beacon did not start: %s" % why, reason="beacon")
 

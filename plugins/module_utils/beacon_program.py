@@ -166,6 +166,13 @@ def main(argv=None):
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, on_signal)
     beacon = Beacon(settings, transport, log=_log)
+    try:
+        # Ready means working: the first announcement was built and sent.
+        beacon.announce(strict=True)
+    except PeerageError as exc:
+        transport.close()
+        _answer("error: %s" % exc)
+        return 2
     until = "until %s" % time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(expires_at)) if expires_at else None
     where = describe_group(settings)
     _log("serving %s on %s, %s" % (settings["node_name"], where, until or "with no time limit"))

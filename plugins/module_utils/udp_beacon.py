@@ -26,16 +26,24 @@ __metaclass__ = type
 
 import json
 import time
+from collections import OrderedDict
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import format_node_name
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS, resolve_options
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import address_host, default_address
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import PacketFilter, encode, encode_peerage
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
+    PacketFilter,
+    check_packet_size,
+    encode,
+    encode_peerage,
+)
 
 # A prober re-sends about twice a second; this leaves room for several
 # probers behind one address while bounding what a flood of probes costs.
 REPLIES_PER_SECOND = 20
+# Addresses whose reply counts are kept; beyond it the least recently seen is dropped.
+RATE_TABLE_SIZE = 4096
 # The shortest gap between two announcements that probes bring forward: a probe's default interval.
 ANNOUNCE_GAP = 0.5
 # How often the program looks at its config file and lifetime.
@@ -49,6 +57,7 @@ def beacon_settings(options):
         raise OptionError("interval must be at least 0.1 seconds, got %r" % settings["interval"])
     if settings["node_name"] is None:
         settings["node_name"] = format_node_name(settings["app_name"], default_address(settings))
+    check_packet_size(settings["app_name"], settings["node_name"], settings["secret"])
     return settings
 
 
@@ -72,21 +81,19 @@ class Beacon:
         self.answered = 0
         self.announced = 0
         self._last_announce = None
-        self._window = {}
+        self._window = OrderedDict()  # address -> (window start, replies), least recently seen first
         self._last_error = ("", 0.0)
 
     def _allowed(self, host):
-        """Per-address rate limit, in one-second windows."""
+        """Per-address rate limit, in one-second windows; the least recently seen address is forgotten first."""
         now = self.clock()
-        start, count = self._window.get(host, (now, 0))
+        start, count = self._window.pop(host, (now, 0))
         if now - start >= 1.0:
             start, count = now, 0
-        if count >= REPLIES_PER_SECOND:
-            return False
-        if len(self._window) > 4096:
-            self._window.clear()
-        self._window[host] = (start, count + 1)
-        return True
+        self._window[host] = (start, count + 1 if count < REPLIES_PER_SECOND else count)
+        while len(self._window) > RATE_TABLE_SIZE:
+            self._window.popitem(last=False)
+        return count < REPLIES_PER_SECOND
 
     def _send(self, send, data, address=None):
         try:
@@ -103,11 +110,15 @@ class Beacon:
                 self._last_error = (str(exc), self.clock())
             return False
 
-    def announce(self):
+    def announce(self, strict=False):
+        """Announce to the group. ``strict``: raise what a send fails with, instead of logging it."""
         self._last_announce = self.clock()
         settings = self.settings
         packet = encode("announce", settings["app_name"], settings["node_name"], settings["secret"], self.wallclock())
-        if self._send(self.transport.send_group, packet):
+        if strict:
+            self.transport.send_group(packet)
+            self.announced += 1
+        elif self._send(self.transport.send_group, packet):
             self.announced += 1
         if settings["announce_peerage"]:
             self._send(self.transport.send_group, encode_peerage(settings["node_name"]))
@@ -131,7 +142,8 @@ class Beacon:
 
     def run(self, should_stop):
         """Serve until ``should_stop()`` is true; it is asked at least every second."""
-        next_announce = self.clock()
+        # A program that reported ready has announced once already.
+        next_announce = self.clock() if self._last_announce is None else self._last_announce + self.settings["interval"]
         while not should_stop():
             now = self.clock()
             if now >= next_announce:

@@ -24,7 +24,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     validate_app_name,
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import node_of_app, secret_key
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import check_packet_size, node_of_app, secret_key
 
 DEFAULT_GROUPS = {"ipv4": "230.1.1.1", "ipv6": "ff12::b34c"}
 """Peerage's IPv4 group; for IPv6 a transient link-local group (0xb34c is 45900)."""
@@ -157,6 +157,7 @@ def resolve_options(options, defaults):
 
 def probe_settings(options):
     settings = resolve_options(options, PROBE_DEFAULTS)
+    check_packet_size(settings["app_name"], settings["node_name"], settings["secret"])
     if settings["timeout"] <= 0:
         raise OptionError("timeout must be more than 0 seconds, got %r" % settings["timeout"])
     if settings["interval"] < 0.01:

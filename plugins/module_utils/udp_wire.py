@@ -172,6 +172,42 @@ def node_of_app(node, app_name):
     return node
 
 
+def check_packet_size(app_name, node_name, secret):
+    """Refuse settings whose largest packet (a signed reply) would exceed :data:`MAX_PACKET`.
+
+    Checked when settings are made, so a beacon never starts with a name it
+    cannot send. Raises :class:`OptionError` naming the values and the limit.
+    """
+    size = largest_packet_size(app_name, node_name, secret_key(secret) is not None)
+    if size > MAX_PACKET:
+        raise OptionError(
+            "app_name %r (%d characters) and node_name %r (%d characters)%s make packets of %d bytes, over the "
+            "%d-byte limit; shorten them by %d characters"
+            % (
+                _shortened(app_name),
+                len(app_name),
+                _shortened(node_name or NO_VALUE),
+                len(node_name or ""),
+                " with a secret" if secret is not None else "",
+                size,
+                MAX_PACKET,
+                size - MAX_PACKET,
+            )
+        )
+
+
+def largest_packet_size(app_name, node_name, signed):
+    """The bytes of a reply (the longest kind) from ``node_name``, with a 10-digit timestamp (until 2286)."""
+    fields = ["%s/%d" % (MAGIC, VERSION), "reply", app_name, node_name or NO_VALUE, "0" * 10, "0" * 16, "0" * 16]
+    if signed:
+        fields.append("0" * MAC_HEX_DIGITS)
+    return len(" ".join(fields))
+
+
+def _shortened(text, keep=40):
+    return text if len(text) <= keep else text[:keep] + "..."
+
+
 def encode_peerage(node):
     """A Peerage-style announcement, ``Peer:<node>``."""
     return PEERAGE_PREFIX + validate_node_name(node).encode("ascii")

@@ -22,11 +22,18 @@ from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control imp
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import (
+    RATE_TABLE_SIZE,
     REPLIES_PER_SECOND,
     beacon_settings,
     settings_to_options,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import decode, encode, secret_key
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
+    MAX_PACKET,
+    decode,
+    encode,
+    largest_packet_size,
+    secret_key,
+)
 from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
 
 APP = "myapp"
@@ -102,6 +109,20 @@ def test_replies_per_prober_address_are_limited_per_second():
     assert beacon.handle(encode("probe", APP, None, None), ("198.51.100.2", 50000))  # another prober
     network.clock.now += 1.0
     assert beacon.handle(encode("probe", APP, None, None), PROBER)
+
+
+def test_a_flood_of_addresses_does_not_reset_a_limited_prober():
+    """The rate table forgets the least recently seen address, never every address at once."""
+    _network, beacon = make_beacon()
+    probe = encode("probe", APP, None, None)
+    for _probe in range(REPLIES_PER_SECOND):
+        assert beacon.handle(probe, PROBER)
+    for number in range(RATE_TABLE_SIZE + 100):
+        beacon.handle(probe, ("10.%d.%d.%d" % (number >> 16, (number >> 8) & 255, number & 255), 50000))
+        if number % 1000 == 0:
+            assert not beacon.handle(probe, PROBER)  # still limited within its second
+    assert not beacon.handle(probe, PROBER)
+    assert len(beacon._window) == RATE_TABLE_SIZE
 
 
 # ---------------------------------------------------------------- announcing and running
@@ -206,6 +227,68 @@ def test_program_reports_bad_settings_on_its_first_line(capsys):
     assert capsys.readouterr().out.startswith("error: invalid app name")
     assert beacon_program.main(["--address", "127.0.0.1", "--interface", "nosuchif0"]) == 2
     assert "no network interface named 'nosuchif0'" in capsys.readouterr().out
+
+
+def test_program_reports_ready_only_after_its_first_announcement_was_sent(monkeypatch, capsys):
+    def unreachable(_self, _data):
+        raise DiscoveryFailed("cannot send to multicast group: [Errno 101] Network is unreachable", reason="socket")
+
+    monkeypatch.setattr(beacon_program.GroupTransport, "send_group", unreachable)
+    port = str(free_port())
+    argv = ["--app-name", APP, "--address", "127.0.0.1", "--interface", "lo", "--ttl", "0", "--port", port]
+    assert beacon_program.main(argv) == 2
+    assert capsys.readouterr().out == "error: cannot send to multicast group: [Errno 101] Network is unreachable\n"
+
+
+def long_host(length):
+    """A valid hostname of ``length`` characters, in labels of 9."""
+    full = (length - 1) // 10
+    return "hhhhhhhhh." * full + "h" * (length - 10 * full)
+
+
+@pytest.mark.parametrize(("app_length", "secret", "size"), [(150, SECRET, 532), (200, None, 517)])
+def test_settings_whose_packets_exceed_the_cap_are_refused_when_made(app_length, secret, size):
+    app = "a" * app_length
+    node = app + "@" + long_host(254 - app_length)  # the longest node name, 255 characters
+    options = {"app_name": app, "node_name": node, "secret": secret}
+    with pytest.raises(OptionError) as caught:
+        beacon_settings(options)
+    message = str(caught.value)
+    assert message.startswith("app_name 'aaaa")
+    assert "(%d characters) and node_name 'aaaa" % app_length in message
+    assert "make packets of %d bytes, over the 512-byte limit" % size in message
+    assert ("with a secret" in message) == (secret is not None)
+    with pytest.raises(OptionError, match="over the 512-byte limit"):
+        via_udp.probe_settings(options)
+    if secret is not None:  # the same names fit without the MAC
+        assert beacon_settings(dict(options, secret=None))["node_name"] == node
+
+
+def test_the_largest_settings_that_pass_build_every_packet():
+    """Just under the cap with a secret: every packet the beacon sends can be built."""
+    app = "a" * 120
+    for length in range(200, 256):
+        node = app + "@" + long_host(length - len(app) - 1)
+        try:
+            settings = beacon_settings({"app_name": app, "node_name": node, "secret": SECRET})
+        except OptionError:
+            assert largest_packet_size(app, node, True) > MAX_PACKET
+            continue
+        reply = encode("reply", app, node, SECRET, echo="0123456789abcdef")
+        assert len(reply) == largest_packet_size(app, node, True) <= MAX_PACKET
+        assert encode("announce", settings["app_name"], settings["node_name"], SECRET)
+
+
+def test_control_never_records_a_beacon_that_exits_after_ready(tmp_path):
+    fake = tmp_path / "fake-python"
+    fake.write_text("#!/bin/sh\nprintf 'ready myapp@127.0.0.1\\n'\nexit 0\n")
+    fake.chmod(0o755)
+    control = BeaconControl(str(tmp_path / "state"), APP, free_port())
+    config = control.config(beacon_settings({"app_name": APP, "address": "127.0.0.1"}), time.time() + 60)
+    with pytest.raises(DiscoveryFailed, match="exited right after it started"):
+        control.start(config, python=str(fake))
+    assert not os.path.exists(control.pid_path)
+    assert control.running_pid() is None
 
 
 def free_port():
