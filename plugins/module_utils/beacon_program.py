@@ -31,6 +31,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import 
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS, describe_group
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import GroupTransport
 
+# The exit status that asks a service manager for a restart (EX_TEMPFAIL; the unit has Restart=on-failure).
+EXIT_RESTART = 75
+
 
 def _log(message):
     sys.stderr.write("%s peerage-beacon[%d]: %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%S"), os.getpid(), message))
@@ -53,16 +56,45 @@ def _parser():
     parser.add_argument("--config", help="JSON file written by the peerage.peerage.beacon module")
     for name in ("app_name", "node_name", "address", "family", "group", "interface"):
         parser.add_argument("--" + name.replace("_", "-"), dest=name)
-    for name, kind in (("port", int), ("ttl", int), ("max_age", int), ("lifetime", int), ("interval", float)):
+    for name, kind in (
+        ("port", int),
+        ("ttl", int),
+        ("max_age", int),
+        ("lifetime", int),
+        ("interval", float),
+        ("peerage_group", str),
+        ("peerage_port", int),
+    ):
         parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind)
     parser.add_argument("--announce-peerage", dest="announce_peerage", action="store_true", default=None)
     parser.add_argument("--secret-file", help="file holding the shared secret (not given on the command line)")
     return parser
 
 
+def credential_copy(path):
+    """The copy of ``path`` that systemd passed as a credential (``LoadCredential=<file name>:<path>``), or None.
+
+    A service with ``DynamicUser=yes`` cannot read its config file (mode 0600,
+    it may hold the secret); systemd reads it as root and hands the service a
+    private copy in ``$CREDENTIALS_DIRECTORY``.
+    """
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        return None
+    copy = os.path.join(directory, os.path.basename(path))
+    return copy if os.path.isfile(copy) else None
+
+
+def _config_source(path):
+    """Where to read ``path``'s settings: the file itself, or, if this user may not read it, its credential copy."""
+    if os.access(path, os.R_OK):
+        return path
+    return credential_copy(path) or path
+
+
 def _options(args):
     """Options from the config file, overridden by the command line; and the config itself."""
-    config = read_config(args.config) if args.config else {"options": {}}
+    config = read_config(_config_source(args.config)) if args.config else {"options": {}}
     options = dict(config["options"])
     for key in BEACON_DEFAULTS:
         value = getattr(args, key, None)
@@ -81,8 +113,11 @@ class _Watch:
         self.path = path
         self.config = config
         self.expires_at = expires_at
+        # Read through a credential copy, the program cannot reread the file: on a change it exits for a restart.
+        self.from_copy = bool(path) and _config_source(path) != path
         self.signalled = None
         self.restart = False
+        self.exit_status = 0
         self.reason = None
         self._checked = 0.0
         self._stamp = self._stat()
@@ -104,6 +139,10 @@ class _Watch:
         if stamp == self._stamp:
             return
         self._stamp = stamp
+        if self.from_copy:
+            self.reason = "config file %s changed; exiting so that the service manager restarts the beacon" % self.path
+            self.exit_status = EXIT_RESTART
+            return
         try:
             config = read_config(self.path)
         except (OSError, ValueError, OptionError) as exc:
@@ -173,9 +212,11 @@ def main(argv=None):
         transport.close()
         _answer("error: %s" % exc)
         return 2
-    until = "until %s" % time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(expires_at)) if expires_at else None
-    where = describe_group(settings)
-    _log("serving %s on %s, %s" % (settings["node_name"], where, until or "with no time limit"))
+    if expires_at:
+        until = "until %s" % time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(expires_at))
+    else:
+        until = "with no time limit (lifetime 0: until stopped)"
+    _log("serving %s on %s, %s" % (settings["node_name"], describe_group(settings), until))
     _answer("ready %s" % settings["node_name"])
     # Whoever waited for that line may be gone; a later write (after a restart in place) must not hit a closed pipe.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -189,7 +230,7 @@ def main(argv=None):
     if watch.restart:
         argv = _restart_argv()
         os.execv(argv[0], argv)
-    return 0
+    return watch.exit_status
 
 
 

@@ -26,20 +26,34 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import check_packet_size, node_of_app, secret_key
 
-DEFAULT_GROUPS = {"ipv4": "230.1.1.1", "ipv6": "ff12::b34c"}
-"""Peerage's IPv4 group; for IPv6 a transient link-local group (0xb34c is 45900)."""
+# The collection's own protocol keeps off Peerage's group and port (230.1.1.1:45900), so BEAM nodes
+# running Peerage's Udp provider never receive its packets unless announce_peerage or peerage_compat
+# asks for them: Peerage's socket (active: 10) crashes under a burst of datagrams.
+DEFAULT_PORT = 45901
+DEFAULT_GROUPS = {"ipv4": "239.192.45.1", "ipv6": "ff12::b34d"}
+"""An organisation-local IPv4 group; for IPv6 a transient link-local group (0xb34d is 45901)."""
+PEERAGE_GROUP = "230.1.1.1"
+PEERAGE_PORT = 45900
+"""Where Peerage's own ``Udp`` provider sends and listens by default."""
+
+# Replies that a probe triggers are spread at random over REPLY_SLOT seconds per other beacon the
+# beacon has heard, at most REPLY_SPREAD_MAX; a probe never stops for settle before that window ends.
+REPLY_SLOT = 0.02
+REPLY_SPREAD_MAX = 0.4
 
 COMMON_DEFAULTS = {
     "app_name": "nonode",
     "family": None,
     "group": None,
-    "port": 45900,
+    "port": DEFAULT_PORT,
     "ttl": 1,
     "interface": None,
     "secret": None,
     "max_age": 30,
     "node_name": None,
     "address": None,
+    "peerage_group": PEERAGE_GROUP,
+    "peerage_port": PEERAGE_PORT,
 }
 
 PROBE_DEFAULTS = dict(
@@ -59,11 +73,13 @@ COMMON_ARGUMENT_SPEC = {
     "address": {"type": "str"},
     "family": {"type": "str", "choices": ["ipv4", "ipv6"]},
     "group": {"type": "str"},
-    "port": {"type": "int", "default": 45900},
+    "port": {"type": "int", "default": DEFAULT_PORT},
     "ttl": {"type": "int", "default": 1},
     "interface": {"type": "str"},
     "secret": {"type": "str", "no_log": True},
     "max_age": {"type": "int", "default": 30},
+    "peerage_group": {"type": "str", "default": PEERAGE_GROUP},
+    "peerage_port": {"type": "int", "default": PEERAGE_PORT},
 }
 
 PROBE_ARGUMENT_SPEC = dict(
@@ -100,6 +116,28 @@ def _group(options):
     return group_family, str(address)
 
 
+def _peerage_group(options):
+    group = options.get("peerage_group") or PEERAGE_GROUP
+    try:
+        address = ipaddress.ip_address(str(group))
+    except ValueError:
+        raise OptionError("peerage_group %r is not an IP address" % (group,))
+    if address.version != 4 or not address.is_multicast:
+        raise OptionError("peerage_group %s is not an IPv4 multicast address (224.0.0.0/4)" % address)
+    return str(address)
+
+
+def check_peerage_traffic(settings, option):
+    """Refuse ``option`` (announce_peerage or peerage_compat) where it cannot work as documented."""
+    if settings["secret"] is not None:
+        raise OptionError(
+            "%s cannot be combined with secret: Peerage's 'Peer:' packets carry no MAC, so they could be "
+            "neither signed nor checked" % option
+        )
+    if settings["family"] != "ipv4":
+        raise OptionError("%s needs family ipv4: Peerage's Udp provider speaks IPv4 only" % option)
+
+
 def _interface(options, family):
     """``None``, ``("name", name)`` or ``("address", address)``."""
     interface = options.get("interface")
@@ -130,6 +168,8 @@ def resolve_options(options, defaults):
     settings["family"], settings["group"] = _group(options)
     settings["port"] = as_number(options.get("port"), "port", defaults["port"], 1, int, 65535)
     settings["ttl"] = as_number(options.get("ttl"), "ttl", defaults["ttl"], 0, int, 255)
+    settings["peerage_group"] = _peerage_group(options)
+    settings["peerage_port"] = as_number(options.get("peerage_port"), "peerage_port", PEERAGE_PORT, 1, int, 65535)
     settings["interface"] = _interface(options, settings["family"])
     secret = options.get("secret")
     secret_key(secret)
@@ -162,8 +202,8 @@ def probe_settings(options):
         raise OptionError("timeout must be more than 0 seconds, got %r" % settings["timeout"])
     if settings["interval"] < 0.01:
         raise OptionError("interval must be at least 0.01 seconds, got %r" % settings["interval"])
-    if settings["peerage_compat"] and settings["secret"] is not None:
-        raise OptionError("peerage_compat cannot be combined with secret: Peerage's 'Peer:' packets carry no MAC")
+    if settings["peerage_compat"]:
+        check_peerage_traffic(settings, "peerage_compat")
     return settings
 
 

@@ -51,7 +51,7 @@ class GroupTransport:
     Raises :class:`DiscoveryFailed` when a socket cannot be set up.
     """
 
-    def __init__(self, settings, listen=True):
+    def __init__(self, settings, listen=True, listen_peerage=False):
         self.settings = settings
         self.family = socket.AF_INET6 if settings["family"] == "ipv6" else socket.AF_INET
         self.sockets = []  # type: list
@@ -63,8 +63,12 @@ class GroupTransport:
             self.group_address = tuple(address)
             self.sender = self._sender()
             self.sockets.append(self.sender)
+            self.peerage_address = (settings["peerage_group"], settings["peerage_port"])
             if listen:
-                self.sockets.append(self._listener())
+                self.sockets.append(self._listener(self.group_address))
+            if listen_peerage:
+                # Peerage's own group and port, where BEAM nodes running its Udp provider announce.
+                self.sockets.append(self._listener(self.peerage_address))
         except OSError as exc:
             self.close()
             raise DiscoveryFailed("cannot join multicast %s: %s" % (describe_group(settings), exc), reason="socket")
@@ -110,16 +114,16 @@ class GroupTransport:
             raise
         return sock
 
-    def _listener(self):
+    def _listener(self, group_address):
         sock = socket.socket(self.family, socket.SOCK_DGRAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            group = socket.inet_pton(self.family, self.settings["group"])
+            group = socket.inet_pton(self.family, group_address[0])
             try:
                 # Bound to the group, the socket sees only the group's datagrams.
-                sock.bind(self.group_address)
+                sock.bind(group_address)
             except OSError:
-                sock.bind(("::" if self.family == socket.AF_INET6 else "", self.settings["port"]))
+                sock.bind(("::" if self.family == socket.AF_INET6 else "", group_address[1]))
             if self.family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, struct.pack("=16sI", group, self.ifindex))
             elif self.ifaddr:
@@ -141,6 +145,10 @@ class GroupTransport:
 
     def send_group(self, data):
         self._send(data, self.group_address, "multicast " + describe_group(self.settings))
+
+    def send_peerage(self, data):
+        """Send to Peerage's group and port (IPv4 only; the options refuse Peerage traffic over IPv6)."""
+        self._send(data, self.peerage_address, "Peerage's group %s port %d" % self.peerage_address)
 
     def send_to(self, data, address):
         self._send(data, address, address_host(address))

@@ -31,6 +31,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import (  # noqa: F401  (PROBE_ARGUMENT_SPEC, PROBE_DEFAULTS: for the modules)
     PROBE_ARGUMENT_SPEC,
     PROBE_DEFAULTS,
+    REPLY_SPREAD_MAX,
     describe_group,
     probe_settings,
 )
@@ -85,10 +86,12 @@ def _run(settings, transport, packets, clock, wallclock):
     start = clock()
     deadline = start + settings["timeout"]
     expect, settle, interval = settings["expect"], settings["settle"], settings["interval"]
+    # Beacons spread their replies over up to REPLY_SPREAD_MAX seconds: settle never ends a probe sooner.
+    settle = max(settle, REPLY_SPREAD_MAX) if settle else 0.0
     is_self = None if settings["include_self"] else _SelfFilter(settings["node_name"])
     found = {}  # type: dict
     solicited = set()
-    last_change = None
+    last_change = start  # when the last new peer came; read only once one has
     next_send = start
     stopped_by = "timeout"
     while True:
@@ -168,7 +171,7 @@ def probe(options, report=None, transport=None, clock=time.monotonic, wallclock=
     )
     own_transport = transport is None
     if own_transport:
-        transport = GroupTransport(settings)
+        transport = GroupTransport(settings, listen_peerage=settings["peerage_compat"])
     try:
         result = _run(settings, transport, packets, clock, wallclock)
     finally:

@@ -141,7 +141,7 @@ config:
   description: The beacon's configuration file.
   returned: always
   type: str
-  sample: /var/lib/peerage-beacon/myapp-45900.json
+  sample: /var/lib/peerage-beacon/myapp-45901.json
 program:
   description: The beacon program (a Python script).
   returned: always
@@ -156,12 +156,12 @@ command:
     - /usr/bin/python3
     - /var/lib/peerage-beacon/program/peerage-beacon.py
     - --config
-    - /var/lib/peerage-beacon/myapp-45900.service.json
+    - /var/lib/peerage-beacon/myapp-45901.service.json
 log:
   description: The transient beacon's log file.
   returned: always
   type: str
-  sample: /var/lib/peerage-beacon/myapp-45900.log
+  sample: /var/lib/peerage-beacon/myapp-45901.log
 """
 
 import os

@@ -6,10 +6,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import pwd
+import re
+import shutil
 import socket
 import stat
+import subprocess
+import tempfile
 import time
 
 import pytest
@@ -22,6 +28,8 @@ from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control imp
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import (
+    CHECK_EVERY,
+    PEERAGE_GAP,
     RATE_TABLE_SIZE,
     REPLIES_PER_SECOND,
     beacon_settings,
@@ -128,13 +136,42 @@ def test_a_flood_of_addresses_does_not_reset_a_limited_prober():
 # ---------------------------------------------------------------- announcing and running
 
 
-def test_announces_in_its_format_and_optionally_peerages():
+def test_announces_in_its_own_format_to_its_own_group():
     _network, beacon = make_beacon(announce_peerage=True)
     beacon.announce()
-    (ours, group), (peerages, group_again) = sent(beacon)
-    assert group is None and group_again is None
+    ((ours, group),) = sent(beacon)
+    assert group is None
     assert decode(ours, APP).kind == "announce"
-    assert peerages == b"Peer:myapp@198.51.100.11"
+
+
+def test_peerage_packets_keep_peerages_pace_however_often_it_is_probed():
+    network, beacon = make_beacon(announce_peerage=True)
+    prober = network.endpoint(PROBER[0])
+    start = network.clock.now
+    for number in range(240):  # a probe every half second for two minutes
+        network.queue_at(start + 0.5 * number, lambda: prober.send_group(encode("probe", APP, None, None)))
+    beacon.run(lambda: network.clock.now >= start + 120)
+    times = [when for when, data in network.peerage_sent]
+    assert {data for _when, data in network.peerage_sent} == {b"Peer:myapp@198.51.100.11"}
+    assert times[0] - start < PEERAGE_GAP[0]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert all(PEERAGE_GAP[0] <= gap <= PEERAGE_GAP[1] + CHECK_EVERY for gap in gaps), gaps
+    assert 120 / PEERAGE_GAP[1] - 1 <= len(times) <= 120 / PEERAGE_GAP[0] + 1
+    assert beacon.answered == 240  # every probe was answered, none brought a Peer: packet forward
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"secret": SECRET}, "announce_peerage cannot be combined with secret: Peerage's 'Peer:' packets carry no MAC"),
+        ({"family": "ipv6", "interface": "lo"}, "announce_peerage needs family ipv4"),
+        ({"peerage_group": "10.0.0.1"}, "peerage_group 10.0.0.1 is not an IPv4 multicast address"),
+        ({"peerage_port": 0}, "peerage_port"),
+    ],
+)
+def test_announce_peerage_is_refused_where_it_cannot_do_what_it_says(options, message):
+    with pytest.raises(OptionError, match=re.escape(message)):
+        beacon_settings(dict(options, app_name=APP, address=HOST, announce_peerage=True))
 
 
 def test_run_announces_every_interval_and_answers_until_told_to_stop():
@@ -345,7 +382,7 @@ def test_a_beacon_that_cannot_start_says_why(loopback):
     config["options"]["interface"] = "nosuchif0"
     with pytest.raises(DiscoveryFailed) as caught:
         control.start(config)
-    assert "the beacon did not start: error: cannot join multicast group 230.1.1.1" in str(caught.value)
+    assert "the beacon did not start: error: cannot join multicast group 239.192.45.1" in str(caught.value)
     assert "nosuchif0" in str(caught.value)
     assert not os.path.exists(control.config_path)
     assert control.running_pid() is None
@@ -392,3 +429,41 @@ def test_a_recycled_pid_is_not_taken_for_the_beacon(loopback):
     with open(control.pid_path, "w") as handle:
         handle.write("%d\n" % os.getpid())
     assert control.running_pid() is None
+
+
+def test_a_service_user_that_cannot_read_the_config_runs_from_its_credential_copy(tmp_path):
+    """As systemd runs it (DynamicUser, LoadCredential): nobody, a private copy, exit 75 on a change."""
+    base = tempfile.mkdtemp(prefix="peerage-service-", dir="/tmp")
+    try:
+        os.chmod(base, 0o755)
+        port = free_port()
+        options = {"app_name": APP, "interface": "lo", "ttl": 0, "port": port, "address": "127.0.0.1", "interval": 0.5}
+        control = BeaconControl(os.path.join(base, "state"), APP, port)
+        control.install_service(beacon_settings(options))
+        assert stat.S_IMODE(os.stat(control.service_config_path).st_mode) == 0o600
+        credentials = os.path.join(base, "credentials")
+        os.mkdir(credentials, 0o500)
+        shutil.copy(control.service_config_path, credentials)
+        nobody = pwd.getpwnam("nobody")
+        for path in (credentials, os.path.join(credentials, os.path.basename(control.service_config_path))):
+            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        unprivileged = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        environment = ["env", "CREDENTIALS_DIRECTORY=" + credentials]
+        service = subprocess.Popen(
+            [*unprivileged, *environment, "/usr/bin/python3", *control.command(control.service_config_path)[1:]],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert service.stdout.readline() == "ready myapp@127.0.0.1\n"
+            assert probe_loopback(options).peers == ["myapp@127.0.0.1"]
+            control.install_service(beacon_settings(dict(options, interval=1.0)))
+            assert service.wait(timeout=10) == beacon_program.EXIT_RESTART
+        finally:
+            if service.poll() is None:
+                service.kill()
+            service.wait()
+        assert "exiting so that the service manager restarts the beacon" in service.stderr.read()
+    finally:
+        shutil.rmtree(base)

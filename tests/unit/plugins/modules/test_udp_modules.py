@@ -44,7 +44,7 @@ def test_probe_without_a_beacon_fails_clearly_unless_empty_is_allowed(lab, capsy
     network, _beacon = lab
     result = run_module(udp_probe_module, capsys, dict(network, timeout=1))
     assert result["failed"]
-    expected = "no beacon answered: 0 peer(s) of myapp on group 230.1.1.1 port %d" % network["port"]
+    expected = "no beacon answered: 0 peer(s) of myapp on group 239.192.45.1 port %d" % network["port"]
     assert result["msg"].startswith(expected)
     assert result["reason"] == "empty"
     result = run_module(udp_probe_module, capsys, dict(network, timeout=1, allow_empty=True))
