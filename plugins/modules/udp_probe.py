@@ -110,12 +110,8 @@ probes_sent:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import (
-    PROBE_ARGUMENT_SPEC,
-    PROBE_DEFAULTS,
-    describe_empty,
-    probe,
-)
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import PROBE_ARGUMENT_SPEC, PROBE_DEFAULTS
+from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import describe_empty, probe
 
 
 def main():
