@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ansible_collections.peerage.peerage.plugins.doc_fragments import common, custom, dns, self as self_fragment
+from ansible_collections.peerage.peerage.plugins.doc_fragments import common, custom, dns, udp
 from ansible_collections.peerage.peerage.plugins.doc_fragments import list as list_fragment
-from ansible_collections.peerage.peerage.plugins.doc_fragments import udp
+from ansible_collections.peerage.peerage.plugins.doc_fragments import self as self_fragment
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
     CUSTOM_PROVIDER_OPTIONS,
     DISCOVERY_OPTIONS,
