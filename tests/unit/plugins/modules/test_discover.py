@@ -68,7 +68,7 @@ def test_self_takes_the_given_address(capsys):
 def test_self_without_address_takes_the_hosts_fqdn(capsys, monkeypatch):
     monkeypatch.setattr(socket, "getfqdn", lambda: "Node-1.Example.COM")
     result = run_module(capsys, {"via": "self", "app_name": "myapp"})
-    assert result["peers"] == ["myapp@node-1.example.com"]
+    assert result["peers"] == ["myapp@Node-1.Example.COM"]
 
 
 def test_dns_through_a_nameserver(capsys, fake_dns):
