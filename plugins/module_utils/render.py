@@ -56,7 +56,6 @@ DEFAULT_ENV_VARIABLE = "PEERS"
 DEFAULT_ENV_SEPARATOR = " "
 
 
-
 # --- quoting -----------------------------------------------------------------
 
 
