@@ -116,8 +116,11 @@ via:
 reason:
   description:
     - Why discovery failed, as one word. V(no_peers) when the source answered but named no peers and
-      O(allow_empty) is false; otherwise the provider's reason, such as V(timeout), V(servfail),
-      V(refused) or V(missing_library). A failure is never reported as an empty list.
+      O(allow_empty) is false; V(invalid) for a value that is not allowed; otherwise the provider's reason,
+      such as V(timeout), V(servfail), V(refused), V(error) (another failure of a nameserver),
+      V(deadline) (O(deadline) passed), V(no_nameserver) (SRV with no nameserver anywhere) or
+      V(missing_library). V(internal) for an error the collection did not foresee (its traceback is
+      shown at C(-vvv)). A failure is never reported as an empty list.
   returned: failure
   type: str
   sample: timeout
@@ -135,14 +138,11 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.peerage.peerage.plugins.module_utils.discovery import discover
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import (
-    DiscoveryFailed,
-    NoPeersFound,
-    PeerageError,
-)
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import guarded_run
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS, options_read
 from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import PROBE_ARGUMENT_SPEC
 
-VIA_CHOICES = ["self", "list", "dns", "udp"]
+VIA_CHOICES = list(PROVIDER_OPTIONS)
 
 # The udp options are the udp_probe module's; timeout is shared with dns.
 ARGUMENT_SPEC = dict(
@@ -158,24 +158,17 @@ ARGUMENT_SPEC = dict(
     # dns and udp have different defaults; each provider applies its own.
     timeout={"type": "float"},
     retries={"type": "int", "default": 1},
+    deadline={"type": "float", "default": 30.0},
     srv_target={"type": "str", "choices": ["address", "hostname"], "default": "address"},
     # peerage.peerage.list
     node_list={"type": "list", "elements": "str"},
 )
 
-# The options each provider reads, besides allow_empty and log_results which discovery itself reads.
-PROVIDER_OPTIONS = {
-    "self": ("app_name", "address"),
-    "list": ("node_list",),
-    "dns": ("app_name", "dns_name", "record_types", "nameserver", "timeout", "retries", "srv_target"),
-    "udp": tuple(PROBE_ARGUMENT_SPEC),
-}
-
 
 def provider_options(params):
     """The options of the provider ``via`` names, and the two that discovery reads itself."""
     via = params["via"]
-    options = {key: params[key] for key in PROVIDER_OPTIONS[via] + ("allow_empty", "log_results")}
+    options = {key: params[key] for key in options_read(via)}
     if via == "self" and not options.get("address"):
         options["address"] = socket.getfqdn()
     return options
@@ -191,18 +184,14 @@ def run(module):
         if verbosity <= 1 or module._verbosity >= verbosity:
             log.append(message)
 
-    try:
+    def discover_peers():
         peers = discover(via, provider_options(params), report if params["log_results"] else None)
-    except NoPeersFound as exc:
-        module.fail_json(msg=str(exc), via=via, reason="no_peers")
-    except DiscoveryFailed as exc:
-        module.fail_json(msg=str(exc), via=via, reason=exc.reason)
-    except PeerageError as exc:
-        module.fail_json(msg=str(exc), via=via, reason="invalid")
-    result = {"changed": False, "peers": peers, "count": len(peers), "via": via}
-    if params["log_results"]:
-        result["log"] = log
-    module.exit_json(**result)
+        result = {"changed": False, "peers": peers, "count": len(peers), "via": via}
+        if params["log_results"]:
+            result["log"] = log
+        module.exit_json(**result)
+
+    guarded_run(module, discover_peers, via=via)
 
 
 def main():

@@ -408,3 +408,167 @@ def test_log_results_off_from_the_environment(lookups, monkeypatch, capsys):
     lookups.env(log_results="false")
     lookups.run("list", "a@10.0.0.1")
     assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------- only the provider's options
+
+# A vaulted secret whose vault is not loaded in this play: templating it fails.
+VAULTED = {"peerage_secret": trust_as_template("{{ vault_peerage_secret }}")}
+
+
+def test_an_unloaded_vaulted_secret_breaks_no_lookup_that_does_not_read_it(lookups, fake_dns):
+    variables = dict(VAULTED, peerage_node_list=[trust_as_template("a@{{ '10.0.0.1' }}")])
+    assert lookups.run("list", variables=variables) == ["a@10.0.0.1"]
+    assert lookups.run("peers", via="list", variables=variables) == ["a@10.0.0.1"]
+    assert lookups.run("self", "10.0.0.5", variables=variables) == ["nonode@10.0.0.5"]
+    fake_dns.host("svc.example", "10.0.0.7")
+    assert lookups.run("dns", "svc.example", variables=variables) == ["nonode@10.0.0.7"]
+    assert lookups.run("peers", "svc.example", variables=dict(variables, peerage_via="dns")) == ["nonode@10.0.0.7"]
+
+
+def test_the_provider_chosen_by_a_templated_variable_reads_only_its_options(lookups):
+    variables = dict(
+        VAULTED,
+        kind="list",
+        peerage_via=trust_as_template("{{ kind }}"),
+        # Options of other providers are not read, so their templates are never evaluated.
+        peerage_dns_name=trust_as_template("{{ undefined_name }}"),
+        peerage_address=trust_as_template("{{ undefined_address }}"),
+    )
+    assert lookups.run("peers", "a@10.0.0.2", variables=variables) == ["a@10.0.0.2"]
+
+
+def test_a_provider_that_reads_the_vaulted_option_still_reports_it(lookups):
+    with pytest.raises(AnsibleError, match="vault_peerage_secret"):
+        lookups.run("udp", variables=dict(VAULTED, peerage_timeout=0.01))
+
+
+def test_self_templates_the_host_variables_only_when_it_needs_them(lookups):
+    host = {"ansible_host": trust_as_template("{{ undefined_host }}"), "inventory_hostname": "h1"}
+    assert lookups.run("self", variables=dict(host, peerage_address="10.0.0.5")) == ["nonode@10.0.0.5"]
+    base = {"ansible_host": trust_as_template("{{ '10.0.0.' ~ 6 }}"), "inventory_hostname": "h1"}
+    assert lookups.run("self", variables=base) == ["nonode@10.0.0.6"]
+
+
+# ---------------------------------------------- a lookup as the provider
+
+
+def test_a_lookup_provider_sees_the_plays_variables(lookups):
+    variables = {"cluster": ["a@10.0.0.2", "a@10.0.0.1"], "extra": "a@10.0.0.3"}
+    names = lookups.run("peers", "cluster", "extra", via="ansible.builtin.vars", variables=variables)
+    assert names == ["a@10.0.0.1", "a@10.0.0.2", "a@10.0.0.3"]
+
+
+# ------------------------------------------------------------- the error net
+
+
+def test_an_unforeseen_error_is_a_lookup_error_naming_its_type(lookups, monkeypatch, capsys):
+    def broken(via, options, report=None):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(lookup_plugin_utils, "discover", broken)
+    monkeypatch.setattr(lookup_plugin_utils.display, "verbosity", 3)
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("list", "a@10.0.0.1")
+    assert str(caught.value) == (
+        "peerage.peerage.list: unexpected error in peerage.peerage, its traceback is shown at -vvv"
+        " (ansible-core 2.19 and later: with ANSIBLE_DISPLAY_TRACEBACK=error): ZeroDivisionError: division by zero"
+    )
+    assert "Traceback (most recent call last)" in capsys.readouterr().out
+
+
+def test_a_dns_server_closing_tcp_is_a_lookup_error_naming_it(lookups, fake_dns):
+    fake_dns.truncated_then("svc.example", "A", EOFError())
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("dns", "svc.example", nameserver=["10.0.0.53"], record_types=["A"])
+    assert str(caught.value) == (
+        "peerage.peerage.dns: DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 closed the TCP connection"
+        " before answering (after a truncated UDP answer)"
+    )
+
+
+# --------------------------------------------------- provider files are code
+
+DATACLASS = """
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Node:
+    name: str
+    host: str
+
+
+def poll(options):
+    return ["%s@%s" % (node.name, node.host) for node in (Node("a", "10.0.0.2"), Node("a", "10.0.0.1"))]
+"""
+
+
+def test_a_provider_file_is_a_real_module(lookups):
+    lookups.provider("typed.py", DATACLASS)
+    assert lookups.run("peers", via="typed") == ["a@10.0.0.1", "a@10.0.0.2"]
+
+
+def test_a_provider_file_runs_once_per_process(lookups):
+    marker = lookups.tmp_path / "loads"
+    lookups.provider(
+        "counted.py",
+        "with open(%r, 'a') as handle:\n    handle.write('loaded\\n')\n\n\ndef poll(options):\n"
+        "    return ['a@10.0.0.%%d' %% len(options['terms'])]\n" % str(marker),
+    )
+    assert lookups.run("peers", via="counted") == ["a@10.0.0.0"]
+    assert lookups.run("peers", "x", via="counted") == ["a@10.0.0.1"]
+    assert marker.read_text() == "loaded\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "when"),
+    [
+        ("import sys\nsys.exit(3)\n", "failed to load"),
+        ("import sys\n\n\ndef poll(options):\n    sys.exit(3)\n", "failed"),
+        ("def poll(options):\n    raise SystemExit('bye')\n", "failed"),
+    ],
+)
+def test_a_provider_that_exits_fails_the_lookup_saying_so(lookups, source, when):
+    path = lookups.provider("exits.py", source)
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", via="exits")
+    message = str(caught.value)
+    said = "custom provider %s %s: it exited instead of returning node names or raising an exception" % (path, when)
+    assert said in message
+    assert message.endswith("SystemExit: %s" % ("bye" if "bye" in source else 3))
+
+
+def test_a_provider_file_outside_the_trusted_folders_is_refused(lookups):
+    outside = lookups.tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "evil.py").write_text(NODES)
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", via=str(outside / "evil.py"))
+    assert str(caught.value) == (
+        "peerage.peerage.peers: custom provider file %s is outside the folders provider files load from (%s):"
+        " a provider file is code run on the controller, so it must be in the playbook's folder or in"
+        " provider_paths; add its folder to provider_paths, or set allow_any_provider_path"
+        % (outside / "evil.py", lookups.playbook_dir)
+    )
+    # A link inside the playbook's folder to a file outside is outside too.
+    (lookups.playbook_dir / "link.py").symlink_to(outside / "evil.py")
+    with pytest.raises(AnsibleLookupError, match="is outside the folders"):
+        lookups.run("peers", via="link")
+    with pytest.raises(AnsibleLookupError, match="is outside the folders"):
+        lookups.run("peers", via="../elsewhere/evil.py")
+
+
+def test_the_trusted_folders_can_be_widened(lookups):
+    outside = lookups.tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "nodes.py").write_text(NODES)
+    path = str(outside / "nodes.py")
+    expected = ["nonode@10.0.0.9", "nonode@10.0.0.10"]
+    assert lookups.run("peers", via=path, provider_paths=[str(outside)]) == expected
+    assert lookups.run("peers", via=path, allow_any_provider_path=True) == expected
+    assert lookups.run("peers", via=path, variables={"peerage_allow_any_provider_path": True}) == expected
+    # playbook_dir, the play's own folder, is trusted as the loader's base folder is.
+    assert lookups.run("peers", via=path, variables={"playbook_dir": str(outside)}) == expected
