@@ -340,4 +340,3 @@ class BeaconControl:
         self._remove(self.pid_path)
         self._remove(self.config_path)
         return pid is not None
-
