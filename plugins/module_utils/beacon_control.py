@@ -64,7 +64,6 @@ sys.exit(main())
 ''' % PACKAGE
 
 
-
 def program_files():
     """``{relative path: text}`` of the program: the launcher and the module_utils it imports."""
     files = {LAUNCHER: LAUNCHER_SOURCE}

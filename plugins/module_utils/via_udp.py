@@ -65,7 +65,6 @@ class ProbeResult(_ProbeResultFields):
         return dict(self._asdict())
 
 
-
 class _SelfFilter:
     """Tells this host's own node name apart.
 
