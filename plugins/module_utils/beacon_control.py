@@ -64,7 +64,6 @@ sys.exit(main())
 ''' % PACKAGE
 
 
-
 def program_files():
     """``{relative path: text}`` of the program: the launcher and the module_utils it imports."""
     files = {LAUNCHER: LAUNCHER_SOURCE}
@@ -340,4 +339,3 @@ class BeaconControl:
         self._remove(self.pid_path)
         self._remove(self.config_path)
         return pid is not None
-

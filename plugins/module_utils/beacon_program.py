@@ -233,7 +233,6 @@ def main(argv=None):
     return watch.exit_status
 
 
-
 if __name__ == "__main__":
     # A program entry point (python3 -m ...), not a module: plain exit status.
     raise SystemExit(main())

@@ -214,4 +214,3 @@ def describe_group(settings):
         settings["port"],
         "interface %s" % interface[1] if interface else "the system's default interface",
     )
-

@@ -202,4 +202,3 @@ def default_address(settings):
             % (settings["group"], host)
         )
     return host
-

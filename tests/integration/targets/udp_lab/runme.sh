@@ -79,7 +79,8 @@ lab add --state "${STATE}" --hosts 17
 STORM="h1,h2,h3,h4,h5,h6,h7,h8,h9,h10,h11,h12,h13,h14,h15,h16"
 STORM_JSON='["h1","h2","h3","h4","h5","h6","h7","h8","h9","h10","h11","h12","h13","h14","h15","h16"]'
 storm() {  # $1: announce_peerage; $2: file for the listener's report
-    lab exec --state "${STATE}" --host h17 -- "${PYTHON}" "${LAB_FILES}/mcast.py" watch \
+    # Not through the lab function: $! must be the listener itself (lab.py execs ip, which execs it).
+    "${PYTHON}" "${LAB_FILES}/lab.py" exec --state "${STATE}" --host h17 -- "${PYTHON}" "${LAB_FILES}/mcast.py" watch \
         --group 230.1.1.1 --port 45900 --iface eth0 --seconds 300 > "$2" &
     local listener=$!
     until grep -q ready "$2"; do sleep 0.1; done
