@@ -18,13 +18,14 @@ die() {
 }
 
 # Hold an exclusive lock on FILE for the rest of the script, so two runs
-# started at once in the same checkout do not share one venv or layout.
+# started at once in the same checkout do not share one venv or layout (or,
+# with WHO "on this machine", one lab). WHO says whose run is waited for.
 hold_lock() {
-    local file=$1 fd
+    local file=$1 who=${2:-"in this checkout"} fd
     mkdir -p "$(dirname "$file")"
     exec {fd}>"$file"
     if ! flock -n "$fd"; then
-        say "waiting for another run in this checkout ($file)"
+        say "waiting for another run $who ($file)"
         flock "$fd"
     fi
 }
