@@ -52,12 +52,13 @@ def check_trusted(path: str, trusted: Sequence[str], allow_any_path: bool) -> st
     trusted, unless ``allow_any_provider_path`` widens that.
     """
     real = os.path.realpath(path)
-    if allow_any_path or any(_inside(real, folder) for folder in trusted if folder):
+    folders = list(dict.fromkeys(folder for folder in trusted if folder))
+    if allow_any_path or any(_inside(real, folder) for folder in folders):
         return real
     raise OptionError(
         "custom provider file %s is outside the folders provider files load from (%s): a provider file is code run"
         " on the controller, so it must be in the playbook's folder or in provider_paths; add its folder to"
-        " provider_paths, or set allow_any_provider_path" % (real, ", ".join(folder for folder in trusted if folder))
+        " provider_paths, or set allow_any_provider_path" % (real, ", ".join(folders))
     )
 
 

@@ -187,3 +187,19 @@ class Reports:
 @pytest.fixture
 def reports():
     return Reports()
+
+
+# What a module or lookup says of an error nobody foresaw, "%s" standing for the error's type and text.
+UNEXPECTED_ERROR = (
+    "unexpected error in peerage.peerage, its traceback is shown at -vvv"
+    " (ansible-core 2.19 and later: with ANSIBLE_DISPLAY_TRACEBACK=error): %s"
+)
+
+
+@pytest.fixture(params=[True, False], ids=["tracebacks_on", "tracebacks_off"])
+def tracebacks(request, monkeypatch):
+    """Whether Ansible asked the module for tracebacks (-vvv before 2.19, ANSIBLE_DISPLAY_TRACEBACK=error after)."""
+    from ansible.module_utils._internal import _traceback
+
+    monkeypatch.setattr(_traceback, "_is_traceback_enabled", lambda event: request.param)
+    return request.param
