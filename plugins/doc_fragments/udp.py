@@ -39,15 +39,20 @@ options:
     choices: [ipv4, ipv6]
   group:
     description:
-      - The multicast group.
-      - Defaults to V(230.1.1.1), the group of Peerage's C(Udp) provider, or, for O(family=ipv6), to V(ff12::b34c),
-        a transient link-local group (C(0xb34c) is 45900).
+      - The multicast group of the collection's own protocol.
+      - Defaults to V(239.192.45.1), an organisation-local group, or, for O(family=ipv6), to V(ff12::b34d),
+        a transient link-local group (C(0xb34d) is 45901).
+      - Before this default, the collection used Peerage's own group, V(230.1.1.1) (and V(ff12::b34c)); see
+        O(peerage_group).
     type: str
   port:
     description:
-      - The UDP port of the group. Peerage's C(Udp) provider uses the same default.
+      - The UDP port of the collection's own protocol.
+      - It differs from Peerage's (O(peerage_port)), so BEAM nodes running Peerage's C(Udp) provider never receive
+        the collection's packets; a burst of them crashes that provider. The collection used Peerage's port,
+        V(45900), before.
     type: int
-    default: 45900
+    default: 45901
   ttl:
     description:
       - Multicast time to live (IPv6 hop limit). V(1) keeps packets on the local network segment.
@@ -69,6 +74,17 @@ options:
       - Without a secret, any host on the network segment can inject node names.
       - An empty value is an error, so an unset variable does not silently turn authentication off.
     type: str
+  peerage_group:
+    description:
+      - The IPv4 multicast group of Peerage's own C(Udp) provider, for Peerage's C(Peer:<node name>) packets only
+        (C(announce_peerage) of the beacon, C(peerage_compat) of a probe).
+    type: str
+    default: 230.1.1.1
+  peerage_port:
+    description:
+      - The UDP port of Peerage's own C(Udp) provider (its C(port) setting), for Peerage's packets only.
+    type: int
+    default: 45900
   max_age:
     description:
       - With O(secret), how many seconds a packet's timestamp may differ from this host's clock.
@@ -103,6 +119,7 @@ options:
   settle:
     description:
       - Return once the set of peers has not grown for this many seconds, after at least one answer. V(0) turns it off.
+      - Beacons spread their replies to one probe over up to 0.4 seconds, so a shorter O(settle) counts as 0.4.
     type: float
     default: 0
   include_self:
@@ -114,6 +131,7 @@ options:
   peerage_compat:
     description:
       - Also accept Peerage's own C(Peer:<node name>) packets, from BEAM nodes running Peerage's C(Udp) provider.
+      - They are heard on Peerage's own group and port (O(peerage_group), O(peerage_port)), IPv4 only.
       - They carry no authentication, so this cannot be combined with O(secret).
       - Peerage nodes announce every 3 to 7 seconds; set O(timeout) accordingly.
     type: bool

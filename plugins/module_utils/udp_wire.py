@@ -33,11 +33,12 @@ __metaclass__ = type
 
 import binascii
 import hashlib
+import heapq
 import hmac
 import os
 import re
 import time
-from collections import OrderedDict, namedtuple
+from collections import namedtuple
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import (
@@ -60,20 +61,22 @@ DROP_REASONS = (
     "malformed",  # not a packet of this format at all
     "version",  # our format, another version
     "peerage",  # a Peerage 'Peer:' packet while peerage_compat is off
-    "cluster",  # another app_name
+    "cluster",  # another app_name, or a node name that does not start with it
     "mac",  # missing or wrong HMAC while a secret is set
     "stale",  # timestamp further than max_age from this host's clock
     "replay",  # a nonce already seen
+    "flood",  # more fresh signed nonces than the replay guard holds
     "unsolicited",  # a signed reply to a probe this prober did not send
     "node_name",  # the node name is not a valid node name
     "self",  # this host's own node name while include_self is off
     "rate",  # a beacon's reply limit per prober address was reached
 )
 
-_NONCE_RE = re.compile(r"^[0-9a-f]{%d}$" % NONCE_HEX_DIGITS)
-_MAC_RE = re.compile(r"^[0-9a-f]{%d}$" % MAC_HEX_DIGITS)
-_TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
-_VERSION_RE = re.compile(r"^%s/([0-9]{1,4})$" % MAGIC)
+# \Z, not $: $ also matches before a trailing newline, which would let one through.
+_NONCE_RE = re.compile(r"\A[0-9a-f]{%d}\Z" % NONCE_HEX_DIGITS)
+_MAC_RE = re.compile(r"\A[0-9a-f]{%d}\Z" % MAC_HEX_DIGITS)
+_TIMESTAMP_RE = re.compile(r"\A[0-9]{1,12}\Z")
+_VERSION_RE = re.compile(r"\A%s/([0-9]{1,4})\Z" % MAGIC)
 
 Packet = namedtuple("Packet", ["kind", "app_name", "node", "timestamp", "nonce", "echo", "signed", "peerage"])
 """A decoded packet. ``node`` is canonical or None; ``peerage`` is true for a ``Peer:`` packet."""
@@ -129,7 +132,7 @@ def encode(kind, app_name, node=None, secret=None, timestamp=None, nonce=None, e
             raise OptionError("a %s packet must name its node" % kind)
         node_field = NO_VALUE
     else:
-        node_field = validate_node_name(node)
+        node_field = node_of_app(node, app_name)
     if kind == "reply" and echo is None:
         raise OptionError("a reply packet must echo the nonce of the probe it answers")
     nonce = nonce or new_nonce()
@@ -155,6 +158,54 @@ def encode(kind, app_name, node=None, secret=None, timestamp=None, nonce=None, e
             "packet of %d bytes exceeds the %d-byte limit; use a shorter node name" % (len(packet), MAX_PACKET)
         )
     return packet
+
+
+def node_of_app(node, app_name):
+    """``node``, validated, if its name part is ``app_name``; else :class:`OptionError`.
+
+    A packet speaks for one cluster: a node name of another app in it is
+    either a mistake or an attempt to slip a name past the ``cluster`` check.
+    """
+    node = validate_node_name(node)
+    if node.partition("@")[0] != app_name:
+        raise OptionError("node name %r does not start with app_name %r and '@'" % (node, app_name))
+    return node
+
+
+def check_packet_size(app_name, node_name, secret):
+    """Refuse settings whose largest packet (a signed reply) would exceed :data:`MAX_PACKET`.
+
+    Checked when settings are made, so a beacon never starts with a name it
+    cannot send. Raises :class:`OptionError` naming the values and the limit.
+    """
+    size = largest_packet_size(app_name, node_name, secret_key(secret) is not None)
+    if size > MAX_PACKET:
+        raise OptionError(
+            "app_name %r (%d characters) and node_name %r (%d characters)%s make packets of %d bytes, over the "
+            "%d-byte limit; shorten them by %d characters"
+            % (
+                _shortened(app_name),
+                len(app_name),
+                _shortened(node_name or NO_VALUE),
+                len(node_name or ""),
+                " with a secret" if secret is not None else "",
+                size,
+                MAX_PACKET,
+                size - MAX_PACKET,
+            )
+        )
+
+
+def largest_packet_size(app_name, node_name, signed):
+    """The bytes of a reply (the longest kind) from ``node_name``, with a 10-digit timestamp (until 2286)."""
+    fields = ["%s/%d" % (MAGIC, VERSION), "reply", app_name, node_name or NO_VALUE, "0" * 10, "0" * 16, "0" * 16]
+    if signed:
+        fields.append("0" * MAC_HEX_DIGITS)
+    return len(" ".join(fields))
+
+
+def _shortened(text, keep=40):
+    return text if len(text) <= keep else text[:keep] + "..."
 
 
 def encode_peerage(node):
@@ -234,32 +285,47 @@ def decode(data, app_name, key=None, now=None, max_age=30, peerage_compat=False)
         node = None
     else:
         node = _checked_node(node)
+        if node.partition("@")[0] != sender_app:
+            raise Dropped("cluster", "node %r in a packet of %r" % (node[:80], sender_app))
     return Packet(kind, sender_app, node, int(timestamp), nonce, None if echo == NO_VALUE else echo, signed, False)
 
 
 class ReplayGuard:
-    """Remembers nonces for ``max_age`` seconds (bounded) to refuse replays.
+    """Remembers each nonce for as long as its packet can pass :func:`decode`'s freshness check.
 
-    A replay older than ``max_age`` is refused as stale by :func:`decode`, so
-    nonces need not be kept longer; the bound keeps a flood from growing
-    memory, at the cost of forgetting the oldest nonces first.
+    A packet stamped ``timestamp`` is fresh until ``timestamp + max_age`` on
+    this host's clock, also when it was stamped in the future; its nonce is
+    kept exactly that long, so a replay is refused as ``replay`` until
+    :func:`decode` refuses it as ``stale``. At most ``limit`` nonces are
+    kept: forgetting a fresh one would let its packet be replayed, so when
+    the guard is full of fresh nonces, new packets are refused instead
+    (:class:`Dropped` ``flood``). Only packets with a valid MAC get here.
     """
 
     def __init__(self, max_age=30, limit=65536):
         self.max_age = max_age
         self.limit = limit
-        self._seen = OrderedDict()
+        self._expiry = {}  # nonce -> the last moment its packet is fresh
+        self._queue = []  # heap of (expiry, nonce)
 
-    def seen(self, nonce, now):
-        """Record ``nonce``; return True if it was already recorded."""
-        while self._seen:
-            oldest, stamp = next(iter(self._seen.items()))
-            if stamp > now - self.max_age and len(self._seen) < self.limit:
-                break
-            del self._seen[oldest]
-        if nonce in self._seen:
+    def __len__(self):
+        return len(self._expiry)
+
+    def seen(self, nonce, now, timestamp=None):
+        """Record ``nonce`` of a packet stamped ``timestamp`` (default ``now``); True if already recorded.
+
+        Raises :class:`Dropped` ``flood`` when the guard is full of nonces that are still fresh.
+        """
+        while self._queue and self._queue[0][0] < now:
+            _expiry, old = heapq.heappop(self._queue)
+            del self._expiry[old]
+        if nonce in self._expiry:
             return True
-        self._seen[nonce] = now
+        if len(self._expiry) >= self.limit:
+            raise Dropped("flood", "%d fresh nonces" % len(self._expiry))
+        expiry = (now if timestamp is None else timestamp) + self.max_age
+        self._expiry[nonce] = expiry
+        heapq.heappush(self._queue, (expiry, nonce))
         return False
 
 
@@ -289,7 +355,7 @@ class PacketFilter:
         try:
             packet = decode(data, self.app_name, self.key, now, self.max_age, self.peerage_compat)
             if self.key is not None:
-                if self.guard.seen(packet.nonce, now):
+                if self.guard.seen(packet.nonce, now, packet.timestamp):
                     raise Dropped("replay")
                 if packet.kind == "reply" and solicited is not None and packet.echo not in solicited:
                     raise Dropped("unsolicited")

@@ -24,6 +24,9 @@ description:
     line for the service; C(docs/udp.md) shows a systemd unit.
   - The program is copied to O(state_dir) as Python source (standard library only), so it does not depend on the
     module's temporary files.
+  - The program says it is ready only after it has built and sent its first announcement; settings whose packets
+    would exceed 512 bytes (a long O(app_name) and O(node_name) with a O(secret)) are refused before anything
+    starts, with the sizes and the limit.
 author:
   - peerage.peerage maintainers (@peerage)
 extends_documentation_fragment:
@@ -41,18 +44,26 @@ options:
   interval:
     description:
       - Seconds between the beacon's announcements.
+      - A probe brings the next announcement forward (at most every 0.5 seconds); with other beacons about, it and
+        the reply go out at a random moment within 20 ms per other beacon heard (at most 0.4 seconds), so the
+        beacons of a cluster never answer one probe in a burst.
     type: float
     default: 5
   lifetime:
     description:
       - Seconds the beacon runs before it stops by itself, so a failed play never leaves one behind.
-      - V(0) runs it until stopped. Ignored for O(state=installed), whose beacon runs until its service stops.
+      - V(0) means forever. The beacon then runs until it is stopped (O(state=stopped), its configuration file
+        removed, or SIGTERM), and RV(expires_at) is V(null).
+      - Ignored for O(state=installed), whose beacon runs until its service stops.
     type: int
     default: 600
   announce_peerage:
     description:
-      - Also announce in Peerage's own format, C(Peer:<node name>), so BEAM nodes running Peerage's C(Udp) provider
-        on the same group and port see this node.
+      - Also announce in Peerage's own format, C(Peer:<node name>), to Peerage's group and port (O(peerage_group),
+        O(peerage_port)), so BEAM nodes running Peerage's C(Udp) provider see this node.
+      - These packets keep Peerage's own pace, one every 3 to 7 seconds at random, and probes never bring them
+        forward.
+      - Peerage's format carries no MAC, so this cannot be combined with O(secret); it needs O(family=ipv4).
     type: bool
     default: false
   state_dir:
@@ -96,6 +107,8 @@ EXAMPLES = r"""
   register: beacon
   become: true
 
+# The role peerage.peerage.peerage writes this unit for you (peerage_udp_serves: true),
+# with the full sandbox of its template; docs/udp.md shows it whole.
 - name: Write its unit
   ansible.builtin.copy:
     dest: /etc/systemd/system/peerage-beacon-myapp.service
@@ -108,8 +121,15 @@ EXAMPLES = r"""
 
       [Service]
       ExecStart={{ beacon.command | map('quote') | join(' ') }}
-      Restart=always
+      DynamicUser=yes
+      LoadCredential={{ beacon.config | basename }}:{{ beacon.config }}
+      Restart=on-failure
       RestartSec=2
+      NoNewPrivileges=yes
+      ProtectSystem=strict
+      ProtectHome=read-only
+      PrivateTmp=yes
+      RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
 
       [Install]
       WantedBy=multi-user.target
@@ -141,7 +161,7 @@ config:
   description: The beacon's configuration file.
   returned: always
   type: str
-  sample: /var/lib/peerage-beacon/myapp-45900.json
+  sample: /var/lib/peerage-beacon/myapp-45901.json
 program:
   description: The beacon program (a Python script).
   returned: always
@@ -156,12 +176,12 @@ command:
     - /usr/bin/python3
     - /var/lib/peerage-beacon/program/peerage-beacon.py
     - --config
-    - /var/lib/peerage-beacon/myapp-45900.service.json
+    - /var/lib/peerage-beacon/myapp-45901.service.json
 log:
   description: The transient beacon's log file.
   returned: always
   type: str
-  sample: /var/lib/peerage-beacon/myapp-45900.log
+  sample: /var/lib/peerage-beacon/myapp-45901.log
 """
 
 import os
@@ -169,13 +189,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import (
-    BEACON_DEFAULTS,
-    BeaconControl,
-    beacon_settings,
-)
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import COMMON_ARGUMENT_SPEC
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS, COMMON_ARGUMENT_SPEC
 
 
 def default_state_dir():

@@ -81,7 +81,7 @@ sources:
 dropped:
   description:
     - Packets dropped, by reason (V(oversized), V(malformed), V(version), V(peerage), V(cluster), V(mac), V(stale),
-      V(replay), V(unsolicited), V(node_name), V(self)).
+      V(replay), V(flood), V(unsolicited), V(node_name), V(self)).
   returned: always
   type: dict
   sample: {cluster: 2, mac: 1}
@@ -110,12 +110,8 @@ probes_sent:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import (
-    PROBE_ARGUMENT_SPEC,
-    PROBE_DEFAULTS,
-    describe_empty,
-    probe,
-)
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import PROBE_ARGUMENT_SPEC, PROBE_DEFAULTS
+from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import describe_empty, probe
 
 
 def main():

@@ -22,13 +22,14 @@ import json
 import sys
 import time
 
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import probe_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import GroupTransport
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
     PacketFilter,
     encode,
     encode_peerage,
     new_nonce,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import GroupTransport, probe_settings
 
 
 def signed_raw(body: bytes, secret: str) -> bytes:

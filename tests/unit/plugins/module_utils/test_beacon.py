@@ -6,26 +6,42 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import pwd
+import re
+import shutil
 import socket
 import stat
+import subprocess
+import tempfile
 import time
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import beacon as beacon_core
-from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import (
-    REPLIES_PER_SECOND,
+from ansible_collections.peerage.peerage.plugins.module_utils import beacon_program, udp_beacon, via_udp
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import (
     BeaconControl,
-    beacon_settings,
     program_digest,
     program_files,
-    settings_to_options,
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import decode, encode, secret_key
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import (
+    CHECK_EVERY,
+    PEERAGE_GAP,
+    RATE_TABLE_SIZE,
+    REPLIES_PER_SECOND,
+    beacon_settings,
+    settings_to_options,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
+    MAX_PACKET,
+    decode,
+    encode,
+    largest_packet_size,
+    secret_key,
+)
 from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
 
 APP = "myapp"
@@ -103,16 +119,59 @@ def test_replies_per_prober_address_are_limited_per_second():
     assert beacon.handle(encode("probe", APP, None, None), PROBER)
 
 
+def test_a_flood_of_addresses_does_not_reset_a_limited_prober():
+    """The rate table forgets the least recently seen address, never every address at once."""
+    _network, beacon = make_beacon()
+    probe = encode("probe", APP, None, None)
+    for _probe in range(REPLIES_PER_SECOND):
+        assert beacon.handle(probe, PROBER)
+    for number in range(RATE_TABLE_SIZE + 100):
+        beacon.handle(probe, ("10.%d.%d.%d" % (number >> 16, (number >> 8) & 255, number & 255), 50000))
+        if number % 1000 == 0:
+            assert not beacon.handle(probe, PROBER)  # still limited within its second
+    assert not beacon.handle(probe, PROBER)
+    assert len(beacon._window) == RATE_TABLE_SIZE
+
+
 # ---------------------------------------------------------------- announcing and running
 
 
-def test_announces_in_its_format_and_optionally_peerages():
+def test_announces_in_its_own_format_to_its_own_group():
     _network, beacon = make_beacon(announce_peerage=True)
     beacon.announce()
-    (ours, group), (peerages, group_again) = sent(beacon)
-    assert group is None and group_again is None
+    ((ours, group),) = sent(beacon)
+    assert group is None
     assert decode(ours, APP).kind == "announce"
-    assert peerages == b"Peer:myapp@198.51.100.11"
+
+
+def test_peerage_packets_keep_peerages_pace_however_often_it_is_probed():
+    network, beacon = make_beacon(announce_peerage=True)
+    prober = network.endpoint(PROBER[0])
+    start = network.clock.now
+    for number in range(240):  # a probe every half second for two minutes
+        network.queue_at(start + 0.5 * number, lambda: prober.send_group(encode("probe", APP, None, None)))
+    beacon.run(lambda: network.clock.now >= start + 120)
+    times = [when for when, data in network.peerage_sent]
+    assert {data for _when, data in network.peerage_sent} == {b"Peer:myapp@198.51.100.11"}
+    assert times[0] - start < PEERAGE_GAP[0]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert all(PEERAGE_GAP[0] <= gap <= PEERAGE_GAP[1] + CHECK_EVERY for gap in gaps), gaps
+    assert 120 / PEERAGE_GAP[1] - 1 <= len(times) <= 120 / PEERAGE_GAP[0] + 1
+    assert beacon.answered == 240  # every probe was answered, none brought a Peer: packet forward
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"secret": SECRET}, "announce_peerage cannot be combined with secret: Peerage's 'Peer:' packets carry no MAC"),
+        ({"family": "ipv6", "interface": "lo"}, "announce_peerage needs family ipv4"),
+        ({"peerage_group": "10.0.0.1"}, "peerage_group 10.0.0.1 is not an IPv4 multicast address"),
+        ({"peerage_port": 0}, "peerage_port"),
+    ],
+)
+def test_announce_peerage_is_refused_where_it_cannot_do_what_it_says(options, message):
+    with pytest.raises(OptionError, match=re.escape(message)):
+        beacon_settings(dict(options, app_name=APP, address=HOST, announce_peerage=True))
 
 
 def test_run_announces_every_interval_and_answers_until_told_to_stop():
@@ -147,7 +206,7 @@ def test_send_failures_are_logged_once_and_serving_goes_on():
     settings = beacon_settings({"app_name": APP, "address": HOST})
     endpoint = network.endpoint(HOST)
     clock = network.clock
-    beacon = beacon_core.Beacon(settings, endpoint, clock=clock, wallclock=clock.wall, log=logged.append)
+    beacon = udp_beacon.Beacon(settings, endpoint, clock=clock, wallclock=clock.wall, log=logged.append)
     endpoint.fail_sends = "cannot send: network is unreachable"
     beacon.announce()
     beacon.announce()
@@ -161,7 +220,10 @@ def test_send_failures_are_logged_once_and_serving_goes_on():
 
 
 def test_node_name_from_node_name_address_or_the_sending_address():
-    assert beacon_settings({"app_name": APP, "node_name": "rabbit@10.0.0.5"})["node_name"] == "rabbit@10.0.0.5"
+    assert beacon_settings({"app_name": APP, "node_name": "myapp@web-5"})["node_name"] == "myapp@web-5"
+    # A node name of another app would be dropped by every probe of this one: refused when set.
+    with pytest.raises(OptionError, match=r"node name 'rabbit@10\.0\.0\.5' does not start with app_name 'myapp'"):
+        beacon_settings({"app_name": APP, "node_name": "rabbit@10.0.0.5"})
     assert beacon_settings({"app_name": APP, "address": "10.0.0.6"})["node_name"] == "myapp@10.0.0.6"
     assert beacon_settings({"app_name": APP, "interface": "127.0.0.1"})["node_name"] == "myapp@127.0.0.1"
 
@@ -185,7 +247,7 @@ def test_bad_beacon_options():
 def test_program_is_the_launcher_and_the_module_utils_it_needs(tmp_path):
     files = program_files()
     assert "peerage-beacon.py" in files
-    for name in ("errors", "node_names", "udp_wire", "via_udp", "beacon"):
+    for name in ("errors", "node_names", "udp_wire", "udp_options", "udp_transport", "udp_beacon", "beacon_program"):
         path = os.path.join("lib", "ansible_collections", "peerage", "peerage", "plugins", "module_utils", name + ".py")
         assert "def " in files[path]
     for path, text in files.items():
@@ -198,10 +260,72 @@ def test_program_is_the_launcher_and_the_module_utils_it_needs(tmp_path):
 
 
 def test_program_reports_bad_settings_on_its_first_line(capsys):
-    assert beacon_core.main(["--app-name", "my app"]) == 2
+    assert beacon_program.main(["--app-name", "my app"]) == 2
     assert capsys.readouterr().out.startswith("error: invalid app name")
-    assert beacon_core.main(["--address", "127.0.0.1", "--interface", "nosuchif0"]) == 2
+    assert beacon_program.main(["--address", "127.0.0.1", "--interface", "nosuchif0"]) == 2
     assert "no network interface named 'nosuchif0'" in capsys.readouterr().out
+
+
+def test_program_reports_ready_only_after_its_first_announcement_was_sent(monkeypatch, capsys):
+    def unreachable(_self, _data):
+        raise DiscoveryFailed("cannot send to multicast group: [Errno 101] Network is unreachable", reason="socket")
+
+    monkeypatch.setattr(beacon_program.GroupTransport, "send_group", unreachable)
+    port = str(free_port())
+    argv = ["--app-name", APP, "--address", "127.0.0.1", "--interface", "lo", "--ttl", "0", "--port", port]
+    assert beacon_program.main(argv) == 2
+    assert capsys.readouterr().out == "error: cannot send to multicast group: [Errno 101] Network is unreachable\n"
+
+
+def long_host(length):
+    """A valid hostname of ``length`` characters, in labels of 9."""
+    full = (length - 1) // 10
+    return "hhhhhhhhh." * full + "h" * (length - 10 * full)
+
+
+@pytest.mark.parametrize(("app_length", "secret", "size"), [(150, SECRET, 532), (200, None, 517)])
+def test_settings_whose_packets_exceed_the_cap_are_refused_when_made(app_length, secret, size):
+    app = "a" * app_length
+    node = app + "@" + long_host(254 - app_length)  # the longest node name, 255 characters
+    options = {"app_name": app, "node_name": node, "secret": secret}
+    with pytest.raises(OptionError) as caught:
+        beacon_settings(options)
+    message = str(caught.value)
+    assert message.startswith("app_name 'aaaa")
+    assert "(%d characters) and node_name 'aaaa" % app_length in message
+    assert "make packets of %d bytes, over the 512-byte limit" % size in message
+    assert ("with a secret" in message) == (secret is not None)
+    with pytest.raises(OptionError, match="over the 512-byte limit"):
+        via_udp.probe_settings(options)
+    if secret is not None:  # the same names fit without the MAC
+        assert beacon_settings(dict(options, secret=None))["node_name"] == node
+
+
+def test_the_largest_settings_that_pass_build_every_packet():
+    """Just under the cap with a secret: every packet the beacon sends can be built."""
+    app = "a" * 120
+    for length in range(200, 256):
+        node = app + "@" + long_host(length - len(app) - 1)
+        try:
+            settings = beacon_settings({"app_name": app, "node_name": node, "secret": SECRET})
+        except OptionError:
+            assert largest_packet_size(app, node, True) > MAX_PACKET
+            continue
+        reply = encode("reply", app, node, SECRET, echo="0123456789abcdef")
+        assert len(reply) == largest_packet_size(app, node, True) <= MAX_PACKET
+        assert encode("announce", settings["app_name"], settings["node_name"], SECRET)
+
+
+def test_control_never_records_a_beacon_that_exits_after_ready(tmp_path):
+    fake = tmp_path / "fake-python"
+    fake.write_text("#!/bin/sh\nprintf 'ready myapp@127.0.0.1\\n'\nexit 0\n")
+    fake.chmod(0o755)
+    control = BeaconControl(str(tmp_path / "state"), APP, free_port())
+    config = control.config(beacon_settings({"app_name": APP, "address": "127.0.0.1"}), time.time() + 60)
+    with pytest.raises(DiscoveryFailed, match="exited right after it started"):
+        control.start(config, python=str(fake))
+    assert not os.path.exists(control.pid_path)
+    assert control.running_pid() is None
 
 
 def free_port():
@@ -258,7 +382,7 @@ def test_a_beacon_that_cannot_start_says_why(loopback):
     config["options"]["interface"] = "nosuchif0"
     with pytest.raises(DiscoveryFailed) as caught:
         control.start(config)
-    assert "the beacon did not start: error: cannot join multicast group 230.1.1.1" in str(caught.value)
+    assert "the beacon did not start: error: cannot join multicast group 239.192.45.1" in str(caught.value)
     assert "nosuchif0" in str(caught.value)
     assert not os.path.exists(control.config_path)
     assert control.running_pid() is None
@@ -283,11 +407,11 @@ def test_a_changed_config_restarts_it_in_place_and_a_removed_one_stops_it(loopba
     options, control = loopback
     config = control.config(beacon_settings(options), time.time() + 600)
     pid = control.start(config)
-    changed = control.config(beacon_settings(dict(options, node_name="other@127.0.0.1")), time.time() + 600)
+    changed = control.config(beacon_settings(dict(options, node_name="myapp@localhost")), time.time() + 600)
     control.renew(changed)
-    assert wait_for(lambda: "other@127.0.0.1" in open(control.log_path).read())
+    assert wait_for(lambda: "myapp@localhost" in open(control.log_path).read())
     assert control.running_pid() == pid  # exec'd itself: same process, new settings
-    assert probe_loopback(options).peers == ["other@127.0.0.1"]
+    assert probe_loopback(options).peers == ["myapp@localhost"]
     os.unlink(control.config_path)
     assert wait_for(lambda: control.running_pid() is None)
     assert "config file %s removed" % control.config_path in open(control.log_path).read()
@@ -305,3 +429,41 @@ def test_a_recycled_pid_is_not_taken_for_the_beacon(loopback):
     with open(control.pid_path, "w") as handle:
         handle.write("%d\n" % os.getpid())
     assert control.running_pid() is None
+
+
+def test_a_service_user_that_cannot_read_the_config_runs_from_its_credential_copy(tmp_path):
+    """As systemd runs it (DynamicUser, LoadCredential): nobody, a private copy, exit 75 on a change."""
+    base = tempfile.mkdtemp(prefix="peerage-service-", dir="/tmp")
+    try:
+        os.chmod(base, 0o755)
+        port = free_port()
+        options = {"app_name": APP, "interface": "lo", "ttl": 0, "port": port, "address": "127.0.0.1", "interval": 0.5}
+        control = BeaconControl(os.path.join(base, "state"), APP, port)
+        control.install_service(beacon_settings(options))
+        assert stat.S_IMODE(os.stat(control.service_config_path).st_mode) == 0o600
+        credentials = os.path.join(base, "credentials")
+        os.mkdir(credentials, 0o500)
+        shutil.copy(control.service_config_path, credentials)
+        nobody = pwd.getpwnam("nobody")
+        for path in (credentials, os.path.join(credentials, os.path.basename(control.service_config_path))):
+            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        unprivileged = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        environment = ["env", "CREDENTIALS_DIRECTORY=" + credentials]
+        service = subprocess.Popen(
+            [*unprivileged, *environment, "/usr/bin/python3", *control.command(control.service_config_path)[1:]],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert service.stdout.readline() == "ready myapp@127.0.0.1\n"
+            assert probe_loopback(options).peers == ["myapp@127.0.0.1"]
+            control.install_service(beacon_settings(dict(options, interval=1.0)))
+            assert service.wait(timeout=10) == beacon_program.EXIT_RESTART
+        finally:
+            if service.poll() is None:
+                service.kill()
+            service.wait()
+        assert "exiting so that the service manager restarts the beacon" in service.stderr.read()
+    finally:
+        shutil.rmtree(base)

@@ -11,10 +11,14 @@ import hmac
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.node_names import validate_node_name
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
     DROP_REASONS,
+    KINDS,
     MAX_PACKET,
     Dropped,
     PacketFilter,
@@ -183,6 +187,28 @@ def test_invalid_node_name(node):
     assert reason(signed, key=KEY) == "node_name"
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"peerage/1 reply myapp myapp@10.0.0.1 %d %s %s\n" % (NOW, NONCE.encode(), ECHO.encode()),
+        b"peerage/1 announce myapp myapp@10.0.0.1 %d %s\n -" % (NOW, NONCE.encode()),
+        b"peerage/1 announce myapp myapp@10.0.0.1 %d\n %s -" % (NOW, NONCE.encode()),
+        b"peerage/1\n announce myapp myapp@10.0.0.1 %d %s -" % (NOW, NONCE.encode()),
+    ],
+)
+def test_a_trailing_newline_in_a_field_is_malformed(data):
+    assert reason(data) == "malformed"
+
+
+def test_a_node_name_of_another_app_is_dropped_even_when_signed():
+    body = b"peerage/1 announce myapp other@10.0.0.1 %d %s -" % (NOW, NONCE.encode())
+    assert reason(body) == "cluster"
+    signed = body + b" " + hmac.new(KEY, body, hashlib.sha256).hexdigest().encode()
+    assert reason(signed, key=KEY) == "cluster"
+    with pytest.raises(OptionError, match=r"node name 'other@10\.0\.0\.1' does not start with app_name 'myapp'"):
+        encode("announce", "myapp", "other@10.0.0.1")
+
+
 def test_bad_mac():
     good = encode("announce", "myapp", "myapp@10.0.0.1", "correct horse", timestamp=NOW)
     assert decode(good, "myapp", KEY, now=NOW).signed
@@ -260,17 +286,108 @@ def test_random_datagrams_never_raise_anything_but_dropped():
                 assert packet.node is None or "@" in packet.node
 
 
+# Any bytes give a counted drop or a valid packet; with a secret, only what carries a valid MAC.
+
+PACKET_BYTES = st.one_of(
+    st.binary(max_size=600),
+    # Near-valid packets: fields of the format's alphabet, so deeper checks are reached.
+    st.lists(
+        st.one_of(
+            st.sampled_from(["peerage/1", "peerage/2", "probe", "reply", "announce", "myapp", "-", NONCE, ECHO]),
+            st.sampled_from(["myapp@10.0.0.1", "other@10.0.0.1", "myapp@bad host", "%d" % NOW]),
+            st.text(alphabet="0123456789abcdef@.-:\n\t", max_size=70),
+        ),
+        min_size=1,
+        max_size=9,
+    ).map(lambda fields: " ".join(fields).encode("ascii")),
+    st.text(max_size=80).map(lambda text: b"Peer:" + text.encode("utf-8")),
+)
+
+
+def _check_accepted(packet, key, data):
+    assert packet.kind in KINDS
+    assert packet.app_name == "myapp"
+    if packet.node is not None:
+        assert validate_node_name(packet.node) == packet.node
+        assert packet.node.startswith("myapp@")
+    if key is not None:
+        # Nothing unsigned gets past a secret: the last field is the MAC of everything before it.
+        assert packet.signed and not packet.peerage
+        body, _space, mac = data.rpartition(b" ")
+        assert hmac.compare_digest(hmac.new(key, body, hashlib.sha256).hexdigest().encode(), mac)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(data=PACKET_BYTES, keyed=st.booleans(), compat=st.booleans())
+def test_property_any_bytes_give_a_counted_drop_or_a_valid_packet(data, keyed, compat):
+    key = KEY if keyed else None
+    packets = PacketFilter("myapp", "correct horse" if keyed else None, peerage_compat=compat and not keyed,
+                           clock=lambda: NOW)
+    packet = packets.accept(data)  # never raises
+    if packet is None:
+        assert sum(packets.dropped.values()) == 1
+        assert set(packets.dropped) <= set(DROP_REASONS)
+    else:
+        assert packets.dropped == {}
+        _check_accepted(packet, key, data)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    kind=st.sampled_from(KINDS),
+    host=st.sampled_from(["10.0.0.1", "fd00::5", "node-1.example.com"]),
+    offset=st.integers(min_value=-30, max_value=30),
+    index=st.integers(min_value=0, max_value=10**6),
+    byte=st.integers(min_value=0, max_value=255),
+)
+def test_property_with_a_secret_no_changed_or_unsigned_packet_is_accepted(kind, host, offset, index, byte):
+    echo = ECHO if kind == "reply" else None
+    signed = encode(kind, "myapp", "myapp@" + host, "correct horse", timestamp=NOW + offset, echo=echo)
+    assert decode(signed, "myapp", KEY, now=NOW).signed
+    unsigned = encode(kind, "myapp", "myapp@" + host, None, timestamp=NOW + offset, echo=echo)
+    assert reason(unsigned, key=KEY) == "mac"
+    position = index % len(signed)
+    changed = signed[:position] + bytes([byte]) + signed[position + 1 :]
+    if changed != signed:
+        with pytest.raises(Dropped):
+            decode(changed, "myapp", KEY, now=NOW)
+
+
 # ---------------------------------------------------------------- replays and the filter
 
 
-def test_replay_guard_forgets_after_max_age_and_is_bounded():
+def test_replay_guard_keeps_a_nonce_while_its_timestamp_is_fresh():
+    guard = ReplayGuard(max_age=30)
+    assert not guard.seen("a", 0, timestamp=0)
+    assert guard.seen("a", 30, timestamp=0)  # still fresh at timestamp + max_age
+    assert not guard.seen("a", 31, timestamp=0)  # decode refuses it as stale by then
+    # Stamped in the future, a packet stays fresh until its own timestamp + max_age.
+    assert not guard.seen("b", 100, timestamp=130)
+    assert guard.seen("b", 159, timestamp=130)
+
+
+def test_replay_guard_refuses_new_nonces_rather_than_forget_fresh_ones():
     guard = ReplayGuard(max_age=30, limit=3)
-    assert not guard.seen("a", 0)
-    assert guard.seen("a", 10)
-    assert not guard.seen("a", 31)  # forgotten: decode refuses it as stale by then
-    for name in "bcde":
-        guard.seen(name, 40)
-    assert len(guard._seen) <= 3
+    for name in "abc":
+        assert not guard.seen(name, 0, timestamp=0)
+    with pytest.raises(Dropped) as caught:
+        guard.seen("d", 10, timestamp=10)
+    assert caught.value.reason == "flood"
+    assert guard.seen("a", 10, timestamp=0)  # not forgotten
+    assert not guard.seen("d", 31, timestamp=31)  # a, b and c are stale now, and gone
+    assert len(guard) == 1
+
+
+def test_a_future_stamped_packet_is_refused_as_replay_until_it_is_stale():
+    """Replayed every second from receipt until decode calls it stale, it is never accepted twice."""
+    wall = [NOW]
+    packets = PacketFilter("myapp", "correct horse", max_age=30, clock=lambda: wall[0])
+    future = encode("announce", "myapp", "myapp@10.0.0.1", "correct horse", timestamp=NOW + 30)
+    assert packets.accept(future) is not None
+    for second in range(1, 70):
+        wall[0] = NOW + second
+        assert packets.accept(future) is None
+    assert packets.dropped == {"replay": 60, "stale": 9}
 
 
 def test_filter_counts_replays_and_unsolicited_replies():

@@ -15,8 +15,14 @@ import threading
 import pytest
 
 from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import Beacon, beacon_settings
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, NoPeersFound, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import Beacon, beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import (
+    PEERAGE_GROUP,
+    PEERAGE_PORT,
+    REPLY_SLOT,
+    REPLY_SPREAD_MAX,
+)
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import encode, encode_peerage, new_nonce
 from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
 
@@ -84,7 +90,7 @@ def test_settle_returns_once_no_new_peer_came_for_that_long():
     # .12 answers after 0.6 s (two 0.3 s hops); 1 s later nothing new has come, so .13 (8 s away) is not waited for.
     assert result.stopped_by == "settle"
     assert result.peers == names(PEERS[:2])
-    assert result.elapsed == pytest.approx(1.6)
+    assert result.elapsed == pytest.approx(1.6, abs=REPLY_SPREAD_MAX)
 
 
 def test_fewer_than_expect_is_incomplete_at_the_timeout():
@@ -116,7 +122,7 @@ def test_poll_returns_names_and_fails_clearly_on_none(monkeypatch):
         via_udp.poll({"app_name": APP, "timeout": 1})
     message = str(caught.value)
     assert "no beacon answered" in message
-    assert "group 230.1.1.1 port 45900" in message
+    assert "group 239.192.45.1 port 45901" in message
     assert "2 probes sent" in message
 
 
@@ -296,6 +302,64 @@ def test_other_probers_probes_are_ignored_not_counted():
     assert result.dropped == {}
 
 
+# ---------------------------------------------------------------- many beacons, one probe
+
+
+def beacons_that_know_each_other(count, **options):
+    network = FakeNetwork()
+    hosts = ["198.51.100.%d" % (11 + number) for number in range(count)]
+    beacons = [
+        network.beacon(beacon_settings(dict(options, app_name=APP, address=host)), host, rng=random.Random(number))
+        for number, host in enumerate(hosts)
+    ]
+    for beacon in beacons:  # as each does when it starts
+        beacon.announce()
+    network.run_until(network.clock.now + 0.1)
+    return network, hosts, beacons
+
+
+def test_replies_to_one_probe_are_spread_over_a_window_sized_to_the_responders():
+    network, _hosts, beacons = beacons_that_know_each_other(16)
+    assert {beacon.reply_spread() for beacon in beacons} == {15 * REPLY_SLOT}
+    prober = network.endpoint(PROBER)
+    start = network.clock.now
+    prober.send_group(encode("probe", APP, None, None))
+    network.run_until(start + 15 * REPLY_SLOT + 0.01)
+    arrivals = [when - start for when, data in prober.arrivals if data.split(b" ")[1] == b"reply"]
+    assert len(arrivals) == 16
+    assert max(arrivals) - min(arrivals) > 15 * REPLY_SLOT / 2  # spread, not one burst
+    assert max(arrivals) <= 15 * REPLY_SLOT + 0.01
+    busiest = max(sum(1 for other in arrivals if when <= other < when + 0.1) for when in arrivals)
+    assert busiest <= 10
+
+
+def test_alone_a_beacon_answers_at_once():
+    _network, _hosts, (beacon,) = beacons_that_know_each_other(1)
+    assert beacon.reply_spread() == 0
+    assert beacon.handle(encode("probe", APP, None, None), (PROBER, 50000))
+    assert beacon.transport.sent[-1][1] == (PROBER, 50000)  # sent within handle, nothing pending
+    assert beacon.answered == 1
+    assert beacon.next_due() is None
+
+
+def test_a_probe_with_a_short_settle_still_hears_every_spread_reply():
+    network, hosts, _beacons = beacons_that_know_each_other(40)
+    result = run_probe(network, settle=0.05, timeout=5)
+    assert result.stopped_by == "settle"
+    assert result.peers == names(hosts)
+    assert result.elapsed >= REPLY_SPREAD_MAX
+
+
+def test_the_defaults_keep_off_peerages_group_and_port():
+    for family in ("ipv4", "ipv6"):
+        settings = via_udp.probe_settings({"family": family})
+        assert settings["port"] != PEERAGE_PORT
+        assert settings["group"] != PEERAGE_GROUP
+    assert (PEERAGE_GROUP, PEERAGE_PORT) == ("230.1.1.1", 45900)
+    beacon = beacon_settings({"app_name": APP, "address": PEERS[0], "announce_peerage": True})
+    assert (beacon["group"], beacon["port"]) != (beacon["peerage_group"], beacon["peerage_port"])
+
+
 # ---------------------------------------------------------------- Peerage's format
 
 
@@ -314,6 +378,33 @@ def test_peerage_announcements_are_read_when_asked():
 def test_peerage_compat_and_secret_exclude_each_other():
     with pytest.raises(OptionError, match="peerage_compat cannot be combined with secret"):
         via_udp.probe_settings({"peerage_compat": True, "secret": "x"})
+    with pytest.raises(OptionError, match="peerage_compat needs family ipv4"):
+        via_udp.probe_settings({"peerage_compat": True, "family": "ipv6"})
+
+
+def test_real_peerage_packets_on_peerages_own_port_are_heard_with_peerage_compat():
+    # Interface lo and TTL 0: nothing leaves this host.
+    options = {"app_name": APP, "interface": "lo", "ttl": 0, "port": free_port(), "peerage_port": free_port()}
+    settings = via_udp.probe_settings(options)
+    sender = via_udp.GroupTransport(settings, listen=False)
+    stop = threading.Event()
+
+    def announce_like_peerage():
+        while not stop.wait(0.1):
+            sender.send_peerage(b"Peer:myapp@127.0.0.7")
+
+    thread = threading.Thread(target=announce_like_peerage)
+    thread.start()
+    try:
+        found = via_udp.probe(dict(options, peerage_compat=True, expect=1, timeout=10))
+        deaf = via_udp.probe(dict(options, timeout=0.5))
+    finally:
+        stop.set()
+        thread.join()
+        sender.close()
+    assert found.peers == ["myapp@127.0.0.7"]
+    assert deaf.peers == []
+    assert deaf.dropped == {}  # not even heard: Peerage's port is not the collection's
 
 
 # ---------------------------------------------------------------- options
@@ -322,7 +413,12 @@ def test_peerage_compat_and_secret_exclude_each_other():
 def test_defaults():
     settings = via_udp.probe_settings({})
     assert settings["app_name"] == "nonode"
-    assert (settings["family"], settings["group"], settings["port"], settings["ttl"]) == ("ipv4", "230.1.1.1", 45900, 1)
+    assert (settings["family"], settings["group"], settings["port"], settings["ttl"]) == (
+        "ipv4",
+        "239.192.45.1",
+        45901,
+        1,
+    )
     assert (settings["timeout"], settings["interval"], settings["expect"], settings["settle"]) == (5.0, 0.5, 0, 0.0)
     assert (settings["include_self"], settings["peerage_compat"], settings["secret"], settings["max_age"]) == (
         True,
@@ -335,7 +431,7 @@ def test_defaults():
 
 
 def test_ipv6_group_and_family():
-    assert via_udp.probe_settings({"family": "ipv6"})["group"] == "ff12::b34c"
+    assert via_udp.probe_settings({"family": "ipv6"})["group"] == "ff12::b34d"
     settings = via_udp.probe_settings({"group": "FF02::0:1", "interface": "eth0"})
     assert (settings["family"], settings["group"], settings["interface"]) == ("ipv6", "ff02::1", ("name", "eth0"))
 
@@ -349,7 +445,8 @@ def test_values_from_lookup_sources_are_coerced_and_other_options_ignored():
 
 def test_self_from_address():
     assert via_udp.probe_settings({"app_name": "a", "address": "10.0.0.5"})["node_name"] == "a@10.0.0.5"
-    assert via_udp.probe_settings({"node_name": "b@10.0.0.6", "address": "10.0.0.5"})["node_name"] == "b@10.0.0.6"
+    options = {"app_name": "b", "node_name": "b@10.0.0.6", "address": "10.0.0.5"}
+    assert via_udp.probe_settings(options)["node_name"] == "b@10.0.0.6"
 
 
 @pytest.mark.parametrize(
@@ -389,7 +486,7 @@ def test_report_says_what_was_found_from_where_and_the_detail():
     found = "myapp@198.51.100.11 (from 198.51.100.11), myapp@198.51.100.12 (from 198.51.100.12)"
     assert messages[0] == (1, "udp: found " + found)
     assert messages[1][0] == 3
-    assert "2 peer(s) of myapp on group 230.1.1.1 port 45900" in messages[1][1]
+    assert "2 peer(s) of myapp on group 239.192.45.1 port 45901" in messages[1][1]
     assert "stopped by expect" in messages[1][1]
 
 
@@ -400,7 +497,7 @@ def test_cannot_join_on_a_missing_interface():
     with pytest.raises(DiscoveryFailed) as caught:
         via_udp.probe({"interface": "nosuchif0", "timeout": 1})
     message = str(caught.value)
-    assert "group 230.1.1.1 port 45900 on interface nosuchif0" in message
+    assert "group 239.192.45.1 port 45901 on interface nosuchif0" in message
     assert "no network interface named 'nosuchif0'" in message
     assert caught.value.reason == "socket"
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import heapq
 import itertools
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import Beacon
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import Beacon
 
 EPOCH = 1_700_000_000.0
 
@@ -41,7 +41,10 @@ class Endpoint:
         self.address = (host, port)
         self.member = member
         self.inbox = []
+        self.arrivals = []  # (time, data) of every datagram delivered to the inbox
         self.handler = None
+        self.timer = None
+        self.timers = set()
         self.sent = []
         self.fail_sends = None
 
@@ -54,6 +57,12 @@ class Endpoint:
         self.sent.append((data, None))
         self.network.send(self, data, None)
 
+    def send_peerage(self, data):
+        """To Peerage's group and port: recorded on the network, with the time, for the tests to judge."""
+        self._check()
+        self.sent.append((data, "peerage"))
+        self.network.peerage_sent.append((self.network.clock.now, data))
+
     def send_to(self, data, address):
         self._check()
         self.sent.append((data, address))
@@ -61,7 +70,8 @@ class Endpoint:
 
     def receive(self, timeout):
         clock = self.network.clock
-        end = clock.now + max(timeout, 0)
+        # A nanosecond more: now + (wake - now) can round to just short of wake, and the caller would wait again.
+        end = clock.now + max(timeout, 0) + 1e-9
         while not self.inbox:
             when = self.network.next_time()
             if when is None or when > end:
@@ -89,6 +99,7 @@ class FakeNetwork:
         self.latency = latency
         self.loss = loss
         self.endpoints = []
+        self.peerage_sent = []
         self.queue = []
         self._order = itertools.count()
         self._ports = itertools.count(40000)
@@ -98,12 +109,30 @@ class FakeNetwork:
         self.endpoints.append(endpoint)
         return endpoint
 
-    def beacon(self, settings, host):
-        """A real Beacon on ``host``, answering as datagrams reach it."""
+    def beacon(self, settings, host, rng=None):
+        """A real Beacon on ``host``, answering as datagrams reach it and sending what it delays when due."""
         endpoint = self.endpoint(host)
-        beacon = Beacon(settings, endpoint, clock=self.clock, wallclock=self.clock.wall)
-        endpoint.handler = beacon.handle
+        beacon = Beacon(settings, endpoint, clock=self.clock, wallclock=self.clock.wall, rng=rng)
+
+        def handle(data, source):
+            answered = beacon.handle(data, source)
+            self._wake(endpoint, beacon)
+            return answered
+
+        def wake():
+            beacon.send_due()
+            self._wake(endpoint, beacon)
+
+        endpoint.handler = handle
+        endpoint.timer = wake
         return beacon
+
+    def _wake(self, endpoint, beacon):
+        """Queue a timer event for the beacon's next delayed send (one per distinct time)."""
+        due = beacon.next_due()
+        if due is not None and due not in endpoint.timers:
+            endpoint.timers.add(due)
+            heapq.heappush(self.queue, (due, next(self._order), endpoint, None, None))
 
     def _delay(self, source, destination):
         if callable(self.latency):
@@ -133,15 +162,25 @@ class FakeNetwork:
             if endpoint.member:
                 heapq.heappush(self.queue, (self.clock.now + delay, next(self._order), endpoint, data, source))
 
+    def queue_at(self, when, action):
+        """Run ``action()`` at ``when`` on the simulated clock (a host outside the beacons acting)."""
+        endpoint = Endpoint(self, "0.0.0.0", 0, member=False)
+        endpoint.timer = action
+        heapq.heappush(self.queue, (when, next(self._order), endpoint, None, None))
+
     def next_time(self):
         return self.queue[0][0] if self.queue else None
 
     def step(self):
         when, _order, endpoint, data, source = heapq.heappop(self.queue)
         self.clock.now = max(self.clock.now, when)
-        if endpoint.handler is not None:
+        if data is None:
+            endpoint.timers.discard(when)
+            endpoint.timer()
+        elif endpoint.handler is not None:
             endpoint.handler(data, source)
         else:
+            endpoint.arrivals.append((self.clock.now, data))
             endpoint.inbox.append((data, source))
 
     def run_until(self, when):

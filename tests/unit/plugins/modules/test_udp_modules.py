@@ -14,8 +14,8 @@ import stat
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon import BeaconControl
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import is_local_address
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import is_local_address
 from ansible_collections.peerage.peerage.plugins.modules import beacon as beacon_module
 from ansible_collections.peerage.peerage.plugins.modules import udp_probe as udp_probe_module
 
@@ -44,7 +44,7 @@ def test_probe_without_a_beacon_fails_clearly_unless_empty_is_allowed(lab, capsy
     network, _beacon = lab
     result = run_module(udp_probe_module, capsys, dict(network, timeout=1))
     assert result["failed"]
-    expected = "no beacon answered: 0 peer(s) of myapp on group 230.1.1.1 port %d" % network["port"]
+    expected = "no beacon answered: 0 peer(s) of myapp on group 239.192.45.1 port %d" % network["port"]
     assert result["msg"].startswith(expected)
     assert result["reason"] == "empty"
     result = run_module(udp_probe_module, capsys, dict(network, timeout=1, allow_empty=True))

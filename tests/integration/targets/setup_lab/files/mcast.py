@@ -7,11 +7,15 @@
 
     python3 mcast.py recv [--group G] [--port P] [--iface eth0] [--timeout S] [--expect TEXT] [--count N]
     python3 mcast.py send [--group G] [--port P] [--iface eth0] --payload TEXT [--repeat N] [--interval S]
+    python3 mcast.py watch [--group G] [--port P] [--iface eth0] [--seconds S] [--window W]
 
 ``recv`` joins the group, prints ``ready`` once it listens, then one JSON line
 {"received": count of matching datagrams, "senders": [addresses]} and exits 0
 when at least ``--count`` matching datagrams came before the timeout, 1 if not.
 ``send`` sends the payload ``--repeat`` times with TTL (hop limit) 1.
+``watch`` joins the group, prints ``ready``, and records every datagram until
+``--seconds`` pass or SIGTERM comes; then prints one JSON line: how many came,
+from which senders, and the most that came within any ``--window`` seconds.
 IPv6 groups (``ff..``) work the same way.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import socket
 import struct
 import sys
@@ -30,6 +35,54 @@ def _socket(group: str, iface: str) -> tuple[socket.socket, int]:
     family = socket.AF_INET6 if ":" in group else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     return sock, socket.if_nametoindex(iface)
+
+
+def _joined(group: str, port: int, iface: str) -> socket.socket:
+    sock, index = _socket(group, iface)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if sock.family == socket.AF_INET6:
+        sock.bind(("::", port))
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP,
+                        socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", index))
+    else:
+        # Bound to 0.0.0.0, as Peerage's own socket is: it hears the port whatever group a datagram was sent to.
+        sock.bind(("0.0.0.0", port))
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                        socket.inet_aton(group) + socket.inet_aton("0.0.0.0") + struct.pack("@i", index))
+    return sock
+
+
+def busiest_window(times: t.Sequence[float], window: float) -> int:
+    """The most of ``times`` (sorted) that fall within any ``window`` seconds."""
+    most, first = 0, 0
+    for last, when in enumerate(times):
+        while when - times[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def watch(group: str, port: int, iface: str, seconds: float, window: float) -> int:
+    sock = _joined(group, port, iface)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.append(True))
+    print("ready", flush=True)
+    times: list[float] = []
+    senders: list[str] = []
+    deadline = time.monotonic() + seconds
+    while not stop and time.monotonic() < deadline:
+        sock.settimeout(min(0.2, max(deadline - time.monotonic(), 0.001)))
+        try:
+            _data, sender = sock.recvfrom(2048)
+        except (socket.timeout, InterruptedError):
+            continue
+        times.append(time.monotonic())
+        if sender[0] not in senders:
+            senders.append(sender[0])
+    result = {"received": len(times), "senders": sorted(senders), "window": window,
+              "max_in_window": busiest_window(times, window)}
+    print(json.dumps(result), flush=True)
+    return 0
 
 
 def receive(group: str, port: int, iface: str, timeout: float, expect: t.Optional[str], count: int) -> int:
@@ -93,13 +146,18 @@ def main(argv: t.Optional[t.Sequence[str]] = None) -> int:
     snd.add_argument("--payload", required=True)
     snd.add_argument("--repeat", type=int, default=1)
     snd.add_argument("--interval", type=float, default=0.2)
-    for each in (recv, snd):
+    wat = sub.add_parser("watch")
+    wat.add_argument("--seconds", type=float, default=60.0)
+    wat.add_argument("--window", type=float, default=0.1)
+    for each in (recv, snd, wat):
         each.add_argument("--group", default="230.1.1.1")
         each.add_argument("--port", type=int, default=45900)
         each.add_argument("--iface", default="eth0")
     args = parser.parse_args(argv)
     if args.command == "recv":
         return receive(args.group, args.port, args.iface, args.timeout, args.expect, args.count)
+    if args.command == "watch":
+        return watch(args.group, args.port, args.iface, args.seconds, args.window)
     return send(args.group, args.port, args.iface, args.payload, args.repeat, args.interval)
 
 
