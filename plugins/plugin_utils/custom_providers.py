@@ -11,6 +11,7 @@ one function. What it returns is checked by the same core as the built-ins.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -72,7 +73,8 @@ def load_provider_file(path: str) -> Poll:
     if not callable(poll):
         raise OptionError("custom provider %s has no function poll(options)" % path)
     takes_options = bool(inspect.signature(poll).parameters)
-    return poll if takes_options else (lambda _options: poll())
+    # The wrapper keeps poll as __wrapped__, so the provider file's settings (CACHE) stay visible.
+    return poll if takes_options else functools.wraps(poll)(lambda _options: poll())
 
 
 def lookup_provider(

@@ -28,6 +28,7 @@ from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers i
     lookup_provider,
 )
 from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import VARIABLE_PREFIX
+from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import provider_allows_cache, run_cached
 
 display = Display()
 
@@ -55,7 +56,7 @@ class PeerageLookup(LookupBase):
         report = self._report if options.get("log_results", True) else None
         try:
             if via in BUILTIN_PROVIDERS:
-                return discover(via, options, report)
+                return run_cached(via, options, lambda: discover(via, options, report), report)
             return self._run_custom(via, terms, variables, options, report)
         except PeerageError as exc:
             raise AnsibleLookupError("%s: %s" % (name, exc)) from exc
@@ -83,7 +84,12 @@ class PeerageLookup(LookupBase):
             except Exception as exc:
                 raise AnsibleLookupError("%s failed: %s: %s" % (source, type(exc).__name__, exc)) from exc
 
-        return run_provider(call, options, source, report)
+        # A provider file's answer is kept for the run only when the file says it may be (CACHE = True).
+        opted_in = not is_lookup_fqcn(via) and provider_allows_cache(poll)
+        return run_cached(
+            "custom:%s" % source, provider_options, lambda: run_provider(call, options, source, report), report, source,
+            opted_in,
+        )
 
     def _templated_variables(self, variables: dict[str, Any]) -> dict[str, Any]:
         """The variables the lookup reads (``peerage_*`` and the self fallbacks), templated.
