@@ -140,9 +140,10 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import (
     NoPeersFound,
     PeerageError,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS, options_read
 from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import PROBE_ARGUMENT_SPEC
 
-VIA_CHOICES = ["self", "list", "dns", "udp"]
+VIA_CHOICES = list(PROVIDER_OPTIONS)
 
 # The udp options are the udp_probe module's; timeout is shared with dns.
 ARGUMENT_SPEC = dict(
@@ -163,19 +164,10 @@ ARGUMENT_SPEC = dict(
     node_list={"type": "list", "elements": "str"},
 )
 
-# The options each provider reads, besides allow_empty and log_results which discovery itself reads.
-PROVIDER_OPTIONS = {
-    "self": ("app_name", "address"),
-    "list": ("node_list",),
-    "dns": ("app_name", "dns_name", "record_types", "nameserver", "timeout", "retries", "srv_target"),
-    "udp": tuple(PROBE_ARGUMENT_SPEC),
-}
-
-
 def provider_options(params):
     """The options of the provider ``via`` names, and the two that discovery reads itself."""
     via = params["via"]
-    options = {key: params[key] for key in PROVIDER_OPTIONS[via] + ("allow_empty", "log_results")}
+    options = {key: params[key] for key in options_read(via)}
     if via == "self" and not options.get("address"):
         options["address"] = socket.getfqdn()
     return options

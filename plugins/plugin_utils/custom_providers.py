@@ -80,12 +80,24 @@ def load_provider_file(path: str) -> Poll:
 def lookup_provider(
     fqcn: str, terms: list[Any], variables: dict[str, Any] | None, loader: Any, templar: Any
 ) -> Poll:
-    """Wrap another lookup plugin as a provider."""
+    """Wrap another lookup plugin as a provider.
+
+    It runs as it would in the play: with the play's variables (so
+    ``ansible.builtin.vars`` sees them) and ``provider_options`` as its
+    keyword arguments. A lookup returns one item per term; an item that is a
+    list, such as a list variable read by ``ansible.builtin.vars``, gives its elements.
+    """
     plugin = lookup_loader.get(fqcn, loader=loader, templar=templar)
     if plugin is None:
         raise OptionError("provider %r: no lookup plugin of that name is installed" % fqcn)
 
     def poll(options: dict[str, Any]) -> Any:
-        return plugin.run(terms, variables=variables, **options.get("provider_options", {}))
+        items = plugin.run(terms, variables=variables or {}, **options.get("provider_options", {}))
+        if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+            return items
+        names: list[Any] = []
+        for item in items:
+            names.extend(item if isinstance(item, (list, tuple)) else [item])
+        return names
 
     return poll

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ansible.errors import AnsibleLookupError
@@ -20,6 +21,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.discovery import (
     run_provider,
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
 from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
     Poll,
     find_provider_file,
@@ -36,23 +38,53 @@ display = Display()
 _SELF_FALLBACKS = ("ansible_host", "inventory_hostname")
 
 
+class OptionVariables(Mapping):
+    """The ``peerage_*`` variables of some options, each templated when ansible-core reads it.
+
+    A lookup receives variables as written, so ``peerage_node_list: "{{ groups.db }}"``
+    would otherwise reach the provider as that text. Only the options named
+    are visible, so a variable of another provider's option, such as a vaulted
+    ``peerage_secret`` whose vault is not loaded in a DNS play, is never templated.
+    """
+
+    def __init__(self, variables: Mapping[str, Any], names: tuple[str, ...], templar: Any) -> None:
+        self._variables = variables
+        self._templar = templar
+        self._keys = [VARIABLE_PREFIX + name for name in names if VARIABLE_PREFIX + name in variables]
+        self._templated: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys:
+            raise KeyError(key)
+        if key not in self._templated:
+            self._templated[key] = self._templar.template(self._variables[key])
+        return self._templated[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 class PeerageLookup(LookupBase):
     """Base of the peerage lookups; a subclass sets ``VIA`` to pin a provider."""
 
     VIA: str | None = None
 
     def run(self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[str]:
-        variables = self._templated_variables(variables or {})
-        self.set_options(var_options=variables, direct=kwargs)
-        options: dict[str, Any] = dict(self.get_options())
-        via: str = self.VIA or options.get("via") or "dns"
+        variables = variables or {}
         name = "peerage.peerage.%s" % (self.VIA or "peers")
+        via = self.VIA or self._chosen_provider(variables, kwargs)
+        reads = options_read(via)
+        self.set_options(var_options=OptionVariables(variables, reads, self._templar), direct=kwargs)
+        options: dict[str, Any] = {key: value for key, value in self.get_options().items() if key in reads}
         if terms and via in TERM_OPTIONS:
             key = TERM_OPTIONS[via]
             options[key] = list(terms) if key in ("dns_name", "node_list") else terms[0]
-        if via == "self":
+        if via == "self" and not options.get("address"):
             for key in _SELF_FALLBACKS:
-                options.setdefault(key, variables.get(key))
+                options[key] = self._templar.template(variables.get(key))
         report = self._report if options.get("log_results", True) else None
         try:
             if via in BUILTIN_PROVIDERS:
@@ -61,8 +93,13 @@ class PeerageLookup(LookupBase):
         except PeerageError as exc:
             raise AnsibleLookupError("%s: %s" % (name, exc)) from exc
 
+    def _chosen_provider(self, variables: Mapping[str, Any], kwargs: dict[str, Any]) -> str:
+        """The provider ``via`` names, read before any other option so that only its options are templated."""
+        self.set_options(var_options=OptionVariables(variables, (CHOICE_OPTION,), self._templar), direct=kwargs)
+        return self.get_option(CHOICE_OPTION) or "dns"
+
     def _run_custom(
-        self, via: str, terms: list[Any], variables: dict[str, Any] | None, options: dict[str, Any], report: Any
+        self, via: str, terms: list[Any], variables: dict[str, Any], options: dict[str, Any], report: Any
     ) -> list[str]:
         poll: Poll
         if is_lookup_fqcn(via):
@@ -90,15 +127,6 @@ class PeerageLookup(LookupBase):
             "custom:%s" % source, provider_options, lambda: run_provider(call, options, source, report), report, source,
             opted_in,
         )
-
-    def _templated_variables(self, variables: dict[str, Any]) -> dict[str, Any]:
-        """The variables the lookup reads (``peerage_*`` and the self fallbacks), templated.
-
-        A lookup receives variables as written, so ``peerage_node_list: "{{ groups.db }}"``
-        would otherwise reach the provider as that text.
-        """
-        wanted = [key for key in variables if key.startswith(VARIABLE_PREFIX) or key in _SELF_FALLBACKS]
-        return {key: self._templar.template(variables[key]) for key in wanted}
 
     @staticmethod
     def _report(message: str, verbosity: int) -> None:

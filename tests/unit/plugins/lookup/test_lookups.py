@@ -408,3 +408,52 @@ def test_log_results_off_from_the_environment(lookups, monkeypatch, capsys):
     lookups.env(log_results="false")
     lookups.run("list", "a@10.0.0.1")
     assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------- only the provider's options
+
+# A vaulted secret whose vault is not loaded in this play: templating it fails.
+VAULTED = {"peerage_secret": trust_as_template("{{ vault_peerage_secret }}")}
+
+
+def test_an_unloaded_vaulted_secret_breaks_no_lookup_that_does_not_read_it(lookups, fake_dns):
+    variables = dict(VAULTED, peerage_node_list=[trust_as_template("a@{{ '10.0.0.1' }}")])
+    assert lookups.run("list", variables=variables) == ["a@10.0.0.1"]
+    assert lookups.run("peers", via="list", variables=variables) == ["a@10.0.0.1"]
+    assert lookups.run("self", "10.0.0.5", variables=variables) == ["nonode@10.0.0.5"]
+    fake_dns.host("svc.example", "10.0.0.7")
+    assert lookups.run("dns", "svc.example", variables=variables) == ["nonode@10.0.0.7"]
+    assert lookups.run("peers", "svc.example", variables=dict(variables, peerage_via="dns")) == ["nonode@10.0.0.7"]
+
+
+def test_the_provider_chosen_by_a_templated_variable_reads_only_its_options(lookups):
+    variables = dict(
+        VAULTED,
+        kind="list",
+        peerage_via=trust_as_template("{{ kind }}"),
+        # Options of other providers are not read, so their templates are never evaluated.
+        peerage_dns_name=trust_as_template("{{ undefined_name }}"),
+        peerage_address=trust_as_template("{{ undefined_address }}"),
+    )
+    assert lookups.run("peers", "a@10.0.0.2", variables=variables) == ["a@10.0.0.2"]
+
+
+def test_a_provider_that_reads_the_vaulted_option_still_reports_it(lookups):
+    with pytest.raises(AnsibleError, match="vault_peerage_secret"):
+        lookups.run("udp", variables=dict(VAULTED, peerage_timeout=0.01))
+
+
+def test_self_templates_the_host_variables_only_when_it_needs_them(lookups):
+    host = {"ansible_host": trust_as_template("{{ undefined_host }}"), "inventory_hostname": "h1"}
+    assert lookups.run("self", variables=dict(host, peerage_address="10.0.0.5")) == ["nonode@10.0.0.5"]
+    base = {"ansible_host": trust_as_template("{{ '10.0.0.' ~ 6 }}"), "inventory_hostname": "h1"}
+    assert lookups.run("self", variables=base) == ["nonode@10.0.0.6"]
+
+
+# ---------------------------------------------- a lookup as the provider
+
+
+def test_a_lookup_provider_sees_the_plays_variables(lookups):
+    variables = {"cluster": ["a@10.0.0.2", "a@10.0.0.1"], "extra": "a@10.0.0.3"}
+    names = lookups.run("peers", "cluster", "extra", via="ansible.builtin.vars", variables=variables)
+    assert names == ["a@10.0.0.1", "a@10.0.0.2", "a@10.0.0.3"]
