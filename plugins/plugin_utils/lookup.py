@@ -30,7 +30,11 @@ from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers i
     lookup_provider,
 )
 from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import VARIABLE_PREFIX
-from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import provider_allows_cache, run_cached
+from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import (
+    CACHE_OPTIONS,
+    provider_allows_cache,
+    run_cached,
+)
 
 display = Display()
 
@@ -76,7 +80,7 @@ class PeerageLookup(LookupBase):
         variables = variables or {}
         name = "peerage.peerage.%s" % (self.VIA or "peers")
         via = self.VIA or self._chosen_provider(variables, kwargs)
-        reads = options_read(via)
+        reads = (*options_read(via), *CACHE_OPTIONS)
         self.set_options(var_options=OptionVariables(variables, reads, self._templar), direct=kwargs)
         options: dict[str, Any] = {key: value for key, value in self.get_options().items() if key in reads}
         if terms and via in TERM_OPTIONS:

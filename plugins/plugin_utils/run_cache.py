@@ -48,8 +48,10 @@ FOLDER_NAME = "peerage-cache"
 # A long play re-asks after this many seconds, so DNS changes made during the play are seen.
 DEFAULT_MAX_AGE = 300.0
 MIN_MAX_AGE = 0.001
+# The options of the cache itself, which the lookups read whatever the provider.
+CACHE_OPTIONS = ("cache", "cache_max_age")
 # Options that change how a discovery is logged or cached, never what it answers.
-NOT_IN_KEY = frozenset(("log_results", "cache", "cache_max_age"))
+NOT_IN_KEY = frozenset(("log_results", *CACHE_OPTIONS))
 # The built-in providers whose answer depends only on their options. The self provider
 # answers from the host's own variables at no cost, and a UDP probe's answer depends on
 # the moment it is sent (which beacons are up), so neither is cached.
