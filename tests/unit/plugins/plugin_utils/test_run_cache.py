@@ -84,7 +84,7 @@ option_sets = st.dictionaries(st.text(min_size=1, max_size=12).filter(lambda nam
                               values, min_size=1, max_size=6)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(options=option_sets, data=st.data())
 def test_two_questions_that_differ_in_any_option_never_share_an_entry(tmp_path_factory, options, data):
     cache = RunCache(run_cache.open_folder(run_folder(tmp_path_factory.mktemp("run"))))
@@ -97,7 +97,7 @@ def test_two_questions_that_differ_in_any_option_never_share_an_entry(tmp_path_f
     assert cache.key("dns", options) != cache.key("list", options)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(options=option_sets, log_results=st.booleans(), cache_on=st.booleans(), max_age=st.floats(1, 1000))
 def test_the_key_ignores_logging_cache_settings_and_option_order(tmp_path_factory, options, log_results, cache_on,
                                                                  max_age):
