@@ -33,10 +33,13 @@ options:
     type: bool
     default: true
 notes:
-  - Node names are validated (C(name@host), the host an IPv4 address, an IPv6 address or a hostname,
-    at most 255 characters, no whitespace, control characters or quotes), deduplicated, and sorted
-    by the name before C(@), then IPv4 hosts in numeric order, then IPv6 hosts in numeric order,
-    then hostnames alphabetically. The same peers always give the same list.
+  - Node names are validated (C(name@host), the name letters, digits, C(_) and C(-) as Erlang allows,
+    the host an IPv4 address, an IPv6 address or a hostname, at most 255 characters, no whitespace,
+    control characters or quotes), deduplicated, and sorted by the name before C(@), then IPv4 hosts
+    in numeric order, then IPv6 hosts in numeric order, then hostnames alphabetically.
+    The same peers always give the same list.
+  - Hostnames are kept as written, since node names are compared exactly (C(app@Web1) is not C(app@web1));
+    IP addresses get one canonical text (IPv4-mapped IPv6 as C(::ffff:10.0.0.1)).
 """
 
 

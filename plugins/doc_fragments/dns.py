@@ -34,13 +34,18 @@ options:
     description:
       - Nameservers to ask directly, in order, each C(address) or C(address:port); an IPv6 address with a port
         is written in brackets, as in C([fd00::53]:5353).
-      - The next server is asked when one times out or answers with a failure (SERVFAIL, REFUSED).
+      - The next server is asked when one fails in any way, each failure named with its server in the message
+        if all fail - no answer in time, an answer of SERVFAIL or REFUSED, an answer to another query (wrong id)
+        or one that cannot be read, a TCP connection closed before the answer, a network error.
       - When not set, the system resolver is used.
     type: list
     elements: str
   timeout:
     description:
       - Seconds to wait for one answer from one nameserver.
+      - Without O(nameserver), the system resolver (C(getaddrinfo)), which cannot be given a timeout, is waited for
+        at most O(timeout) times (1 + O(retries)) seconds per question; it retries by its own rules (the C(timeout)
+        and C(attempts) options of C(/etc/resolv.conf)) within that time, and an answer that comes later is dropped.
     type: float
     default: 2.0
   retries:
@@ -48,6 +53,15 @@ options:
       - How many more times to ask a nameserver that did not answer in time before moving on.
     type: int
     default: 1
+  deadline:
+    description:
+      - Seconds one whole discovery may take at most, whatever the number of names, record types, nameservers,
+        retries, SRV targets and CNAME steps.
+      - When it passes, discovery fails, naming what was being asked and what had failed before.
+      - The questions of one step (A and AAAA of every name, then the addresses of every SRV target) are asked
+        at once, so a discovery that gets its answers costs one round trip per step.
+    type: float
+    default: 30.0
   srv_target:
     description:
       - With V(SRV) records, V(address) resolves each target to its addresses; V(hostname) uses the
@@ -60,8 +74,9 @@ requirements:
 notes:
   - Answers truncated over UDP are asked again over TCP, so a name with a thousand records returns all of them.
   - CNAME chains are followed.
-  - NXDOMAIN and no records mean no peers (see O(allow_empty)); a timeout, SERVFAIL or REFUSED
-    always fails, naming the server, the name and the time waited.
+  - NXDOMAIN and no records mean no peers (see O(allow_empty)); a timeout, SERVFAIL, REFUSED or any other
+    failure of every server, or the O(deadline) passing, always fails, naming the server, the name and the time
+    waited.
 """
 
 

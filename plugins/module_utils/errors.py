@@ -9,11 +9,17 @@ Three outcomes must never be confused: a bad value (refused before anything
 is asked), a failed discovery (timeout, server failure: the answer is
 unknown) and an empty discovery (the source answered and named no peers).
 Callers, the role in particular, treat only the last as "no peers".
+
+:func:`guarded_run` is the modules' one net: every error becomes a failed
+task with a message and a one-word ``reason``, never a traceback (which is
+kept for ``-vvv``).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import traceback
 
 
 class PeerageError(Exception):
@@ -46,3 +52,51 @@ class DiscoveryFailed(PeerageError):
 
 class NoPeersFound(PeerageError):
     """The source answered but named no peers, and ``allow_empty`` is false."""
+
+
+def failure_reason(exc):
+    """The one-word ``reason`` a module reports for ``exc``."""
+    if isinstance(exc, NoPeersFound):
+        return "no_peers"
+    if isinstance(exc, DiscoveryFailed):
+        return exc.reason
+    if isinstance(exc, OptionError):
+        return "invalid"
+    if isinstance(exc, PeerageError):
+        return "failed"
+    return "internal"
+
+
+def unexpected_error_message(exc):
+    """What the user sees of an error the collection did not foresee: its type and text, and where the traceback is."""
+    # The error's own text comes last: ansible-core 2.19 appends a cause's text unless the message ends with it.
+    error = "%s: %s" % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
+    return (
+        "unexpected error in peerage.peerage, its traceback is shown at -vvv"
+        " (ansible-core 2.19 and later: with ANSIBLE_DISPLAY_TRACEBACK=error): %s" % error
+    )
+
+
+def guarded_run(module, run, **context):
+    """Call ``run()``, which ends with ``module.exit_json``; turn any error into ``module.fail_json``.
+
+    A :class:`PeerageError` gives its own message, and its ``result`` (if it
+    has one) goes into the task's result. Anything else is an error the
+    collection did not foresee: the message names its type, and the
+    traceback goes where Ansible shows it (``-vvv``; from ansible-core 2.19
+    on, ``ANSIBLE_DISPLAY_TRACEBACK=error``). ``context`` (such as
+    ``via``) is added to the result of a failure.
+    """
+    try:
+        run()
+    except PeerageError as exc:
+        details = dict(context)
+        details.update(getattr(exc, "result", None) or {})
+        module.fail_json(msg=str(exc), reason=failure_reason(exc), **details)
+    except Exception as exc:  # the net: no traceback reaches the user, -vvv shows it
+        module.fail_json(
+            msg=unexpected_error_message(exc),
+            reason=failure_reason(exc),
+            exception=traceback.format_exc(),
+            **context
+        )

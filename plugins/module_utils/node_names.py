@@ -9,6 +9,10 @@ A node name is ``name@host`` as the BEAM spells it (``myapp@10.0.0.5``).
 Every provider's output goes through :func:`normalize_node_names`, so what
 reaches a config file is always valid, unique and in one stable order.
 
+Node names are atoms, compared exactly: ``app@Web1`` and ``app@web1`` are two
+nodes. So a hostname is kept as written (only checked), and only IP
+addresses get one canonical text, the same on every Python version.
+
 Runs on targets too: standard library only, Python 3.8 syntax.
 """
 
@@ -25,8 +29,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import Node
 # An Erlang atom holds at most 255 characters; a node name is an atom.
 MAX_NODE_NAME_LENGTH = 255
 
-# The part before '@': what `erl -name`/`-sname` accepts without quoting trouble.
-_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*\Z")
+# The part before '@': the characters `erl -name`/`-sname` accept there (OTP's net_kernel).
+_NAME_RE = re.compile(r"\A[A-Za-z0-9_-]+\Z")
+_NAME_RULE = "use only letters, digits, '_' and '-', as Erlang allows before '@'"
 # One DNS label (RFC 1123, underscores tolerated for service-style names).
 _LABEL_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\Z")
 
@@ -55,20 +60,30 @@ def validate_app_name(app_name):
             "invalid app name %s: it must be a non-empty string" % _describe(app_name), value=app_name
         )
     if not _NAME_RE.match(app_name):
-        raise NodeNameError(
-            "invalid app name %s: use letters, digits, '_', '-', '.' and '+', starting with a letter,"
-            " digit or '_'" % _describe(app_name),
-            value=app_name,
-        )
+        raise NodeNameError("invalid app name %s: %s" % (_describe(app_name), _NAME_RULE), value=app_name)
     return app_name
+
+
+def ip_text(address):
+    """The one text of an ``ipaddress`` address, the same on every Python version.
+
+    IPv6 in RFC 5952's short lower-case form; an IPv4-mapped address ends in
+    its dotted IPv4 address (``::ffff:10.0.0.1``), as RFC 5952 section 5 asks
+    and Python 3.13 prints it, where Python 3.11 prints ``::ffff:a00:1``.
+    """
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        return "::ffff:%s" % mapped
+    return str(address)
 
 
 def classify_host(host):
     """Return ``(canonical_host, kind)`` for a host part, or raise ``ValueError``.
 
-    IP addresses are canonicalised (``::0:1`` becomes ``::1``) so the same
-    address spelled twice deduplicates. Hostnames are lower-cased, since DNS
-    names are case-insensitive.
+    IP addresses are canonicalised (``::0:1`` becomes ``::1``, see
+    :func:`ip_text`) so the same address spelled twice deduplicates.
+    Hostnames are returned as written, trailing dot and case included: node
+    names are atoms, and the BEAM compares them exactly.
     """
     candidate = host
     if candidate.startswith("[") and candidate.endswith("]"):
@@ -81,10 +96,10 @@ def classify_host(host):
         if address.version == 4:
             if candidate != host:
                 raise ValueError("only IPv6 addresses may stand in brackets")
-            return str(address), "ipv4"
+            return ip_text(address), "ipv4"
         if getattr(address, "scope_id", None):
             raise ValueError("IPv6 addresses with a zone index are not allowed")
-        return str(address), "ipv6"
+        return ip_text(address), "ipv6"
     if candidate != host:
         raise ValueError("only IPv6 addresses may stand in brackets")
     hostname = host[:-1] if host.endswith(".") else host
@@ -99,7 +114,7 @@ def classify_host(host):
             )
     if all(label.isdigit() for label in labels):
         raise ValueError("it looks like an IPv4 address but is not a valid one")
-    return hostname.lower(), "hostname"
+    return host, "hostname"
 
 
 def parse_node_name(value):
@@ -133,11 +148,7 @@ def parse_node_name(value):
     if not host:
         _refuse(value, "the host after '@' is empty")
     if not _NAME_RE.match(name):
-        _refuse(
-            value,
-            "the name before '@' may hold letters, digits, '_', '-', '.' and '+', starting with a letter,"
-            " digit or '_'",
-        )
+        _refuse(value, "in the name before '@', %s" % _NAME_RULE)
     try:
         canonical_host, kind = classify_host(host)
     except ValueError as exc:
@@ -166,9 +177,10 @@ def node_sort_key(value):
     """
     parsed = parse_node_name(value)
     if parsed.host_kind == "hostname":
-        host_key = (HOST_KIND_ORDER["hostname"], 0, parsed.host)
+        # Case-blind first, so Web1 and web1 stand together; exact text breaks the tie.
+        host_key = (HOST_KIND_ORDER["hostname"], 0, (parsed.host.lower(), parsed.host))
     else:
-        host_key = (HOST_KIND_ORDER[parsed.host_kind], int(ipaddress.ip_address(parsed.host)), "")
+        host_key = (HOST_KIND_ORDER[parsed.host_kind], int(ipaddress.ip_address(parsed.host)), ("", ""))
     return (parsed.name, host_key)
 
 

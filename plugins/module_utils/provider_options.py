@@ -24,7 +24,7 @@ DISCOVERY_OPTIONS = ("allow_empty", "log_results")
 PROVIDER_OPTIONS = {
     "self": ("app_name", "address"),
     "list": ("node_list",),
-    "dns": ("app_name", "dns_name", "record_types", "nameserver", "timeout", "retries", "srv_target"),
+    "dns": ("app_name", "dns_name", "record_types", "nameserver", "timeout", "retries", "deadline", "srv_target"),
     "udp": (
         "app_name",
         "node_name",

@@ -13,9 +13,15 @@ Two ways to ask:
   timeout and retries per server, TCP when a UDP answer is truncated, and
   CNAME chains followed.
 
+The questions of one step (A and AAAA of every name; then the addresses of
+every SRV target) are asked at once, so a discovery costs one round trip per
+step, and the whole discovery ends by ``deadline``.
+
 The outcomes are kept apart: an answer with records, an answer without
 (NXDOMAIN or no records of the type: "no peers"), and a failure (timeout,
-SERVFAIL, REFUSED, network error) which always raises :class:`DiscoveryFailed`.
+SERVFAIL, REFUSED, a malformed answer, a closed connection, any other error
+of one server, each named with its server, after which the next server is
+asked) which always raises :class:`DiscoveryFailed`.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +29,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import socket
+import threading
 import time
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, NoPeersFound, OptionError
@@ -55,7 +62,11 @@ RECORD_TYPES = ("A", "AAAA", "SRV")
 SRV_TARGET_MODES = ("address", "hostname")
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_RETRIES = 1
+# Seconds one whole discovery may take: every name, type, server, retry, SRV target and CNAME step.
+DEFAULT_DEADLINE = 30.0
 MAX_CNAME_HOPS = 16
+# Questions asked at once; more wait for a free slot.
+MAX_PARALLEL_QUESTIONS = 16
 
 _FAMILIES = {"A": socket.AF_INET, "AAAA": socket.AF_INET6}
 
@@ -121,6 +132,7 @@ class DnsSettings:
         self.nameservers = [parse_nameserver(item) for item in as_list(options.get("nameserver"), "nameserver")]
         self.timeout = as_number(options.get("timeout"), "timeout", DEFAULT_TIMEOUT, 0.001)
         self.retries = as_number(options.get("retries"), "retries", DEFAULT_RETRIES, 0, int)
+        self.deadline = as_number(options.get("deadline"), "deadline", DEFAULT_DEADLINE, 0.001)
         self.srv_target = options.get("srv_target") or "address"
         if self.srv_target not in SRV_TARGET_MODES:
             raise OptionError(
@@ -162,10 +174,32 @@ class Lookup:
 # ------------------------------------------------------- system resolver
 
 
-def _system_lookup(name, rdtype):
-    try:
-        infos = socket.getaddrinfo(name, None, _FAMILIES[rdtype], socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+def _system_lookup(name, rdtype, clock):
+    """Ask the system resolver, waiting at most ``timeout`` x (1 + ``retries``) and never past the deadline.
+
+    getaddrinfo cannot be told a timeout: it runs in a thread of its own, and
+    an answer that comes later is dropped (the thread ends when the system
+    resolver gives up, by the rules of /etc/resolv.conf).
+    """
+    settings = clock.settings
+    wait = clock.budget(settings.timeout * (settings.retries + 1), "%s %s from the system resolver" % (name, rdtype))
+    outcome = {}  # type: dict
+
+    def ask():
+        try:
+            outcome["infos"] = socket.getaddrinfo(name, None, _FAMILIES[rdtype], socket.SOCK_STREAM)
+        except Exception as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=ask, name="peerage-getaddrinfo", daemon=True)
+    worker.start()
+    worker.join(wait)
+    if worker.is_alive():
+        raise DiscoveryFailed(
+            "the system resolver did not answer for %r (%s) within %.3gs" % (name, rdtype, wait), reason="timeout"
+        )
+    exc = outcome.get("error")
+    if isinstance(exc, socket.gaierror):
         code = exc.args[0] if exc.args else None
         if code == socket.EAI_NONAME:
             # getaddrinfo says the same for "no such name" and "none of this family".
@@ -180,8 +214,12 @@ def _system_lookup(name, rdtype):
         raise DiscoveryFailed(
             "the system resolver failed for %r (%s): %s" % (name, rdtype, exc.args[-1]), reason="failed"
         )
+    if exc is not None:
+        raise DiscoveryFailed(
+            "the system resolver failed for %r (%s): %s" % (name, rdtype, describe_error(exc)), reason="failed"
+        )
     addresses = []
-    for info in infos:
+    for info in outcome["infos"]:
         address = info[4][0]
         if address not in addresses:
             addresses.append(address)
@@ -191,58 +229,150 @@ def _system_lookup(name, rdtype):
 # ------------------------------------------------------ direct questions
 
 
-class DirectResolver:
-    """Ask the configured nameservers, in order, with retries and TCP fallback."""
+def describe_error(exc):
+    """Say what went wrong with one server, in words, for a failure message."""
+    if isinstance(exc, EOFError):
+        return "closed the TCP connection before answering (after a truncated UDP answer)"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused the connection (nothing listens there)"
+    if HAS_DNSPYTHON:
+        if isinstance(exc, dns.query.BadResponse):
+            return "answered with a response to another query (wrong query id or question)"
+        if isinstance(exc, dns.query.UnexpectedSource):
+            return "an answer came from another address"
+        if isinstance(exc, dns.exception.FormError):
+            return "sent a malformed answer (%s)" % (exc,)
+    if isinstance(exc, OSError) and exc.strerror:
+        return "network error: %s" % exc.strerror
+    return "%s: %s" % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
 
-    def __init__(self, settings, servers, report=None):
+
+class Deadline:
+    """The one time limit of a whole discovery, shared by every question of it."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.ends = time.monotonic() + settings.deadline
+
+    def budget(self, wanted, what):
+        """``wanted`` seconds, or what is left of the deadline; raise once nothing is left."""
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise DiscoveryFailed(
+                "DNS discovery passed its deadline of %ss before %s" % (self.settings.deadline, what),
+                reason="deadline",
+            )
+        return min(wanted, left)
+
+
+def in_parallel(calls):
+    """Run each call in a thread of its own (at most MAX_PARALLEL_QUESTIONS at once); return their results in order.
+
+    Every call bounds its own time (timeouts, the deadline). The first error,
+    in the order of ``calls``, is raised once all have ended.
+    """
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    results = [None] * len(calls)  # type: list
+    errors = [None] * len(calls)  # type: list
+    slots = threading.BoundedSemaphore(MAX_PARALLEL_QUESTIONS)
+
+    def work(index, call):
+        with slots:
+            try:
+                results[index] = call()
+            except Exception as exc:  # raised in the caller's thread below
+                errors[index] = exc
+
+    # Daemon threads: a stuck system resolver must not keep the process alive.
+    threads = [threading.Thread(target=work, args=item, name="peerage-dns", daemon=True) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
+
+
+class DirectResolver:
+    """Ask the configured nameservers, in order, with retries and TCP fallback, within the deadline."""
+
+    def __init__(self, settings, servers, report=None, clock=None):
         self.settings = settings
         self.servers = servers
         self.report = report
+        self.clock = clock or Deadline(settings)
 
     def _say(self, message):
         if self.report:
             self.report(message, 3)
 
+    def _exchange(self, query, server, timeout, what):
+        """One question to one server: UDP, then TCP when the answer was truncated. Returns ``(response, tcp)``."""
+        try:
+            return dns.query.udp(query, server[0], timeout=timeout, port=server[1], raise_on_truncation=True), False
+        except dns.message.Truncated:
+            timeout = self.clock.budget(self.settings.timeout, what + " over TCP")
+            return dns.query.tcp(query, server[0], timeout=timeout, port=server[1]), True
+
     def ask(self, name, rdtype):
-        """Return ``(response, server)`` from the first server that answers NOERROR or NXDOMAIN."""
+        """Return ``(response, server)`` from the first server that answers NOERROR or NXDOMAIN.
+
+        Whatever goes wrong with one server (no answer, a failure code, a
+        malformed or mismatched answer, a closed connection, any other error)
+        is that server's failure: it is noted with the server's address, and
+        the next server is asked.
+        """
         query_name = dns.name.from_text(name)
         failures = []
-        for server in self.servers:
-            tries = self.settings.retries + 1
-            waited = 0.0
-            for attempt in range(1, tries + 1):
-                query = dns.message.make_query(query_name, rdtype, use_edns=0, payload=1232)
-                started = time.monotonic()
-                try:
-                    response, used_tcp = dns.query.udp_with_fallback(
-                        query, server[0], timeout=self.settings.timeout, port=server[1]
-                    )
-                except dns.exception.Timeout:
-                    waited += time.monotonic() - started
-                    self._say("dns: %s %s at %s: no answer within %ss (try %d of %d)"
-                              % (name, rdtype, format_server(server), self.settings.timeout, attempt, tries))
-                    continue
-                except (OSError, dns.exception.DNSException) as exc:
-                    failures.append(("error", server, "%s" % (exc,)))
-                    self._say("dns: %s %s at %s: %s" % (name, rdtype, format_server(server), exc))
-                    break
-                rcode = response.rcode()
-                self._say("dns: %s %s at %s: %s, %d answer RRset(s)%s"
-                          % (name, rdtype, format_server(server), dns.rcode.to_text(rcode),
-                             len(response.answer), " over TCP after a truncated UDP answer" if used_tcp else ""))
-                if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                    return response, server
-                failures.append((dns.rcode.to_text(rcode).lower(), server, "answered %s" % dns.rcode.to_text(rcode)))
-                break
-            else:
-                failures.append(("timeout", server, "no answer in %d %s of %ss (%.1fs waited)"
-                                 % (tries, "try" if tries == 1 else "tries", self.settings.timeout, waited)))
+        try:
+            for server in self.servers:
+                failures.append(self._ask_server(query_name, name, rdtype, server))
+                if failures[-1][0] == "answer":
+                    return failures[-1][2], server
+        except DiscoveryFailed as exc:
+            if exc.reason != "deadline":
+                raise
+            done = "; ".join("%s %s" % (format_server(server), text) for _kind, server, text in failures)
+            raise DiscoveryFailed("%s%s" % (exc, " (%s)" % done if done else ""), reason="deadline")
         reasons = sorted({kind for kind, _server, _text in failures})
         detail = "; ".join("%s %s" % (format_server(server), text) for _kind, server, text in failures)
         raise DiscoveryFailed(
             "DNS lookup of %r (%s) failed: %s" % (name, rdtype, detail),
             reason=reasons[0] if len(reasons) == 1 else "failed",
         )
+
+    def _ask_server(self, query_name, name, rdtype, server):
+        """Ask one server, with retries; return ``("answer", server, response)`` or ``(kind, server, text)``."""
+        where = format_server(server)
+        what = "asking %s for %s %s" % (where, name, rdtype)
+        tries = self.settings.retries + 1
+        waited = 0.0
+        for attempt in range(1, tries + 1):
+            timeout = self.clock.budget(self.settings.timeout, what)
+            query = dns.message.make_query(query_name, rdtype, use_edns=0, payload=1232)
+            started = time.monotonic()
+            try:
+                response, used_tcp = self._exchange(query, server, timeout, what)
+            except dns.exception.Timeout:
+                waited += time.monotonic() - started
+                self._say("dns: %s %s at %s: no answer within %.3gs (try %d of %d)"
+                          % (name, rdtype, where, timeout, attempt, tries))
+                continue
+            except Exception as exc:  # any other failure belongs to this server: name it and ask the next
+                self._say("dns: %s %s at %s: %s" % (name, rdtype, where, describe_error(exc)))
+                return ("error", server, describe_error(exc))
+            rcode = response.rcode()
+            self._say("dns: %s %s at %s: %s, %d answer RRset(s)%s"
+                      % (name, rdtype, where, dns.rcode.to_text(rcode),
+                         len(response.answer), " over TCP after a truncated UDP answer" if used_tcp else ""))
+            if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                return ("answer", server, response)
+            return (dns.rcode.to_text(rcode).lower(), server, "answered %s" % dns.rcode.to_text(rcode))
+        return ("timeout", server, "no answer in %d %s of %ss (%.1fs waited)"
+                % (tries, "try" if tries == 1 else "tries", self.settings.timeout, waited))
 
     def lookup(self, name, rdtype):
         """Follow CNAMEs from ``name`` and collect the records of ``rdtype``."""
@@ -288,6 +418,25 @@ def _rdata_values(rrset, rdtype):
 # ---------------------------------------------------------------- poll
 
 
+def _system_nameservers():
+    """The nameservers of /etc/resolv.conf, for SRV questions, which getaddrinfo cannot ask."""
+    try:
+        system = dns.resolver.Resolver()
+    except dns.resolver.NoResolverConfiguration as exc:
+        raise DiscoveryFailed(
+            "SRV records need a nameserver: none is given in the nameserver option and the system has none"
+            " (%s)" % (exc,),
+            reason="no_nameserver",
+        )
+    except Exception as exc:  # an unreadable resolv.conf, for one
+        raise DiscoveryFailed(
+            "SRV records need a nameserver: none is given in the nameserver option and the system's could not"
+            " be read: %s" % describe_error(exc),
+            reason="no_nameserver",
+        )
+    return [(address, system.port) for address in system.nameservers]
+
+
 def resolve(options, report=None):
     """Ask every question; return ``(node_names, lookups)``.
 
@@ -304,45 +453,46 @@ def resolve(options, report=None):
     if not settings.nameservers and "SRV" in settings.record_types and not HAS_DNSPYTHON:
         raise DiscoveryFailed("SRV records need the Python library dnspython: %s" % DNSPYTHON_IMPORT_ERROR,
                               reason="missing_library")
-    servers = settings.nameservers
-    if not servers and "SRV" in settings.record_types:
-        # getaddrinfo cannot ask for SRV: take the system's nameservers for that.
-        system = dns.resolver.Resolver()
-        servers = [(address, system.port) for address in system.nameservers]
-    # Without servers only getaddrinfo is asked, and SRV (which needs servers) is not.
+    servers = settings.nameservers or (_system_nameservers() if "SRV" in settings.record_types else [])
+    # Without nameservers, addresses come from getaddrinfo; SRV from the system's nameservers.
     direct = DirectResolver(settings, servers, report)
     use_system_for_addresses = not settings.nameservers
 
-    lookups = []
-    hosts = []
-
     def addresses_of(name, rdtype, response=None, server=None):
+        if response is not None and not use_system_for_addresses:
+            extra = _find(response.additional, dns.name.from_text(name), dns.rdatatype.from_text(rdtype))
+            if extra is not None:
+                return Lookup(name, rdtype, _rdata_values(extra, rdtype), "answer", server)
         if use_system_for_addresses:
-            result = _system_lookup(name, rdtype)
-        else:
-            if response is not None:
-                extra = _find(response.additional, dns.name.from_text(name), dns.rdatatype.from_text(rdtype))
-                if extra is not None:
-                    result = Lookup(name, rdtype, _rdata_values(extra, rdtype), "answer", server)
-                    lookups.append(result)
-                    return result.values
-            result = direct.lookup(name, rdtype)[0]
-        lookups.append(result)
-        return result.values
+            return _system_lookup(name, rdtype, direct.clock)
+        return direct.lookup(name, rdtype)[0]
 
-    for dns_name in settings.dns_names:
-        for rdtype in settings.record_types:
-            if rdtype != "SRV":
-                hosts.extend(addresses_of(dns_name, rdtype))
+    def question(name, rdtype):
+        if rdtype == "SRV":
+            return direct.lookup(name, "SRV")
+        return addresses_of(name, rdtype), None
+
+    # Step one: every type of every name at once. Step two: the addresses of every SRV target at once.
+    first = in_parallel([
+        (lambda name=name, rdtype=rdtype: question(name, rdtype))
+        for name in settings.dns_names for rdtype in settings.record_types
+    ])
+    lookups = [lookup for lookup, _response in first]
+    hosts = []
+    targets = []  # type: list
+    for lookup, response in first:
+        if lookup.rdtype != "SRV":
+            hosts.extend(lookup.values)
+            continue
+        for target, _port in lookup.values:
+            if settings.srv_target == "hostname":
+                hosts.append(target)
                 continue
-            srv, response = direct.lookup(dns_name, "SRV")
-            lookups.append(srv)
-            for target, _port in srv.values:
-                if settings.srv_target == "hostname":
-                    hosts.append(target)
-                    continue
-                for address_type in settings.address_types:
-                    hosts.extend(addresses_of(target, address_type, response, srv.server))
+            targets.extend((target, address_type, response, lookup.server) for address_type in settings.address_types)
+    second = in_parallel([(lambda args=args: addresses_of(*args)) for args in targets])
+    lookups.extend(second)
+    for lookup in second:
+        hosts.extend(lookup.values)
 
     names = [format_node_name(settings.app_name, host) for host in hosts]
     if report:

@@ -116,8 +116,11 @@ via:
 reason:
   description:
     - Why discovery failed, as one word. V(no_peers) when the source answered but named no peers and
-      O(allow_empty) is false; otherwise the provider's reason, such as V(timeout), V(servfail),
-      V(refused) or V(missing_library). A failure is never reported as an empty list.
+      O(allow_empty) is false; V(invalid) for a value that is not allowed; otherwise the provider's reason,
+      such as V(timeout), V(servfail), V(refused), V(error) (another failure of a nameserver),
+      V(deadline) (O(deadline) passed), V(no_nameserver) (SRV with no nameserver anywhere) or
+      V(missing_library). V(internal) for an error the collection did not foresee (its traceback is
+      shown at C(-vvv)). A failure is never reported as an empty list.
   returned: failure
   type: str
   sample: timeout
@@ -135,11 +138,7 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.peerage.peerage.plugins.module_utils.discovery import discover
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import (
-    DiscoveryFailed,
-    NoPeersFound,
-    PeerageError,
-)
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import guarded_run
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS, options_read
 from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import PROBE_ARGUMENT_SPEC
 
@@ -159,10 +158,12 @@ ARGUMENT_SPEC = dict(
     # dns and udp have different defaults; each provider applies its own.
     timeout={"type": "float"},
     retries={"type": "int", "default": 1},
+    deadline={"type": "float", "default": 30.0},
     srv_target={"type": "str", "choices": ["address", "hostname"], "default": "address"},
     # peerage.peerage.list
     node_list={"type": "list", "elements": "str"},
 )
+
 
 def provider_options(params):
     """The options of the provider ``via`` names, and the two that discovery reads itself."""
@@ -183,18 +184,14 @@ def run(module):
         if verbosity <= 1 or module._verbosity >= verbosity:
             log.append(message)
 
-    try:
+    def discover_peers():
         peers = discover(via, provider_options(params), report if params["log_results"] else None)
-    except NoPeersFound as exc:
-        module.fail_json(msg=str(exc), via=via, reason="no_peers")
-    except DiscoveryFailed as exc:
-        module.fail_json(msg=str(exc), via=via, reason=exc.reason)
-    except PeerageError as exc:
-        module.fail_json(msg=str(exc), via=via, reason="invalid")
-    result = {"changed": False, "peers": peers, "count": len(peers), "via": via}
-    if params["log_results"]:
-        result["log"] = log
-    module.exit_json(**result)
+        result = {"changed": False, "peers": peers, "count": len(peers), "via": via}
+        if params["log_results"]:
+            result["log"] = log
+        module.exit_json(**result)
+
+    guarded_run(module, discover_peers, via=via)
 
 
 def main():

@@ -117,6 +117,13 @@ rounds:
   returned: when the peers were checked, also when too few answered
   type: int
   sample: 1
+reason:
+  description:
+    - Why the module failed, as one word. V(failed) when too few peers answered, V(invalid) for a value that
+      is not allowed, V(internal) for an error the collection did not foresee (its traceback is shown at C(-vvv)).
+  returned: failure
+  type: str
+  sample: failed
 elapsed:
   description: Seconds spent waiting.
   returned: when the peers were checked, also when too few answered
@@ -126,11 +133,8 @@ elapsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
-from ansible_collections.peerage.peerage.plugins.module_utils.reachability import (
-    PeersUnreachable,
-    wait_for_peers,
-)
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import guarded_run
+from ansible_collections.peerage.peerage.plugins.module_utils.reachability import wait_for_peers
 
 ARGUMENT_SPEC = {
     "peers": {"type": "list", "elements": "str", "required": True},
@@ -144,7 +148,8 @@ ARGUMENT_SPEC = {
 
 def run(module):
     params = module.params
-    try:
+
+    def wait():
         result = wait_for_peers(
             params["peers"],
             port=params["port"],
@@ -153,11 +158,10 @@ def run(module):
             connect_timeout=params["connect_timeout"],
             interval=params["interval"],
         )
-    except PeersUnreachable as exc:
-        module.fail_json(msg=str(exc), **exc.result)
-    except PeerageError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, **result)
+        module.exit_json(changed=False, **result)
+
+    # PeersUnreachable carries the result, so a failure still says who answered.
+    guarded_run(module, wait)
 
 
 def main():

@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ansible.errors import AnsibleLookupError
+from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
@@ -20,7 +21,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.discovery import (
     discover,
     run_provider,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
 from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
     Poll,
@@ -77,8 +78,18 @@ class PeerageLookup(LookupBase):
     VIA: str | None = None
 
     def run(self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[str]:
-        variables = variables or {}
         name = "peerage.peerage.%s" % (self.VIA or "peers")
+        try:
+            return self._discover(terms, variables or {}, kwargs)
+        except PeerageError as exc:
+            raise AnsibleLookupError("%s: %s" % (name, exc)) from exc
+        except AnsibleError:
+            raise
+        except Exception as exc:  # the net: no traceback reaches the user, -vvv shows it
+            display.vvv("%s: %s" % (name, traceback.format_exc()))
+            raise AnsibleLookupError("%s: %s" % (name, unexpected_error_message(exc))) from exc
+
+    def _discover(self, terms: list[Any], variables: dict[str, Any], kwargs: dict[str, Any]) -> list[str]:
         via = self.VIA or self._chosen_provider(variables, kwargs)
         reads = (*options_read(via), *CACHE_OPTIONS)
         self.set_options(var_options=OptionVariables(variables, reads, self._templar), direct=kwargs)
@@ -90,12 +101,9 @@ class PeerageLookup(LookupBase):
             for key in _SELF_FALLBACKS:
                 options[key] = self._templar.template(variables.get(key))
         report = self._report if options.get("log_results", True) else None
-        try:
-            if via in BUILTIN_PROVIDERS:
-                return run_cached(via, options, lambda: discover(via, options, report), report)
-            return self._run_custom(via, terms, variables, options, report)
-        except PeerageError as exc:
-            raise AnsibleLookupError("%s: %s" % (name, exc)) from exc
+        if via in BUILTIN_PROVIDERS:
+            return run_cached(via, options, lambda: discover(via, options, report), report)
+        return self._run_custom(via, terms, variables, options, report)
 
     def _chosen_provider(self, variables: Mapping[str, Any], kwargs: dict[str, Any]) -> str:
         """The provider ``via`` names, read before any other option so that only its options are templated."""

@@ -56,6 +56,8 @@ NOT_IN_KEY = frozenset(("log_results", *CACHE_OPTIONS))
 # answers from the host's own variables at no cost, and a UDP probe's answer depends on
 # the moment it is sent (which beacons are up), so neither is cached.
 CACHED_PROVIDERS = ("dns", "list")
+# What the core's errors carry besides their message (DiscoveryFailed.reason, NodeNameError.value, a result).
+ERROR_ATTRIBUTES = ("reason", "value", "result")
 # Bumped when the entry format changes; part of every key.
 ENTRY_FORMAT = 1
 
@@ -165,7 +167,7 @@ def _entry(created: float, peers: list[str] | None = None, error: errors.Peerage
         entry["error"] = {
             "type": type(error).__name__,
             "message": str(error),
-            "attributes": {name: getattr(error, name) for name in ("reason", "value") if hasattr(error, name)},
+            "attributes": {name: getattr(error, name) for name in ERROR_ATTRIBUTES if hasattr(error, name)},
         }
     return json.dumps(entry, default=str).encode("utf-8")
 

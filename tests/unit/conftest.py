@@ -13,6 +13,7 @@ from __future__ import annotations
 import socket
 
 import dns.exception
+import dns.flags
 import dns.message
 import dns.name
 import dns.query
@@ -71,6 +72,9 @@ class FakeDns:
         self.queries = []
         self.system = {}
         self.system_queries = []
+        self.timeouts = []
+        self.tcp_queries = []
+        self.tcp_answers = {}
 
     def _add(self, server, name, rdtype, *outcomes):
         self.script.setdefault((tuple(server), absolute(name), rdtype), []).extend(outcomes)
@@ -91,10 +95,18 @@ class FakeDns:
             return [(name, rdtype, srv) for srv, name, rdtype in self.queries]
         return [(name, rdtype) for srv, name, rdtype in self.queries if srv == tuple(server)]
 
-    def udp_with_fallback(self, query, where, timeout=None, port=53, **_kwargs):
+    def truncated_then(self, name, rdtype, tcp, server=SERVER):
+        """A truncated UDP answer, then over TCP ``tcp``: an exception to raise, or answer lines."""
+        if isinstance(tcp, BaseException):
+            self._add(server, name, rdtype, ("reply", [], [], dns.rcode.NOERROR, tcp))
+        else:
+            self.reply(name, rdtype, tcp, server=server, tcp=True)
+
+    def udp(self, query, where, timeout=None, port=53, raise_on_truncation=False, **_kwargs):
         question = query.question[0]
         key = ((where, port), question.name.to_text(), dns.rdatatype.to_text(question.rdtype))
         self.queries.append(key)
+        self.timeouts.append(timeout)
         outcomes = self.script.get(key)
         if not outcomes:
             raise AssertionError("unexpected DNS query %r" % (key,))
@@ -109,7 +121,20 @@ class FakeDns:
         response.set_rcode(rcode)
         response.answer.extend(answer)
         response.additional.extend(additional)
-        return response, tcp
+        if tcp is not False:
+            assert raise_on_truncation, "a truncated answer must be seen as such"
+            self.tcp_answers[id(query)] = (tcp, response)
+            response.flags |= dns.flags.TC
+            raise dns.message.Truncated(message=response)
+        return response
+
+    def tcp(self, query, where, timeout=None, port=53, **_kwargs):
+        # TCP is asked only the question whose UDP answer was truncated.
+        outcome, response = self.tcp_answers.pop(id(query))
+        self.tcp_queries.append(((where, port), query.question[0].name.to_text()))
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return response
 
     def host(self, name, *addresses):
         """Let the system resolver know ``name`` (as /etc/hosts would)."""
@@ -138,7 +163,8 @@ class FakeDns:
 def fake_dns(monkeypatch):
     """Route every DNS question of via_dns to a :class:`FakeDns`."""
     fake = FakeDns()
-    monkeypatch.setattr(dns.query, "udp_with_fallback", fake.udp_with_fallback)
+    monkeypatch.setattr(dns.query, "udp", fake.udp)
+    monkeypatch.setattr(dns.query, "tcp", fake.tcp)
     monkeypatch.setattr(socket, "getaddrinfo", fake.getaddrinfo)
     monkeypatch.setattr(via_dns, "time", fake.clock)
     monkeypatch.setattr(dns.resolver, "Resolver", FakeSystemResolver)

@@ -67,7 +67,7 @@ def test_core_errors_become_filter_errors_with_the_core_message(call, core_error
         ("10.0.0.5", "myapp@10.0.0.5"),
         ("[fd00::0:1]", "myapp@fd00::1"),
         ("fd00::1", "myapp@fd00::1"),
-        ("Node-1.Example.com", "myapp@node-1.example.com"),
+        ("Node-1.Example.com", "myapp@Node-1.Example.com"),
     ],
 )
 def test_node_name(address, expected):
@@ -76,7 +76,7 @@ def test_node_name(address, expected):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("a@10.0.0.5", "10.0.0.5"), ("a@[fd00::1]", "fd00::1"), ("a@H.example", "h.example")],
+    [("a@10.0.0.5", "10.0.0.5"), ("a@[fd00::1]", "fd00::1"), ("a@H.example", "H.example")],
 )
 def test_node_host(name, expected):
     assert FILTERS["node_host"](name) == expected

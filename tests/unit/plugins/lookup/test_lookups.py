@@ -457,3 +457,31 @@ def test_a_lookup_provider_sees_the_plays_variables(lookups):
     variables = {"cluster": ["a@10.0.0.2", "a@10.0.0.1"], "extra": "a@10.0.0.3"}
     names = lookups.run("peers", "cluster", "extra", via="ansible.builtin.vars", variables=variables)
     assert names == ["a@10.0.0.1", "a@10.0.0.2", "a@10.0.0.3"]
+
+
+# ------------------------------------------------------------- the error net
+
+
+def test_an_unforeseen_error_is_a_lookup_error_naming_its_type(lookups, monkeypatch, capsys):
+    def broken(via, options, report=None):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(lookup_plugin_utils, "discover", broken)
+    monkeypatch.setattr(lookup_plugin_utils.display, "verbosity", 3)
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("list", "a@10.0.0.1")
+    assert str(caught.value) == (
+        "peerage.peerage.list: unexpected error in peerage.peerage, its traceback is shown at -vvv"
+        " (ansible-core 2.19 and later: with ANSIBLE_DISPLAY_TRACEBACK=error): ZeroDivisionError: division by zero"
+    )
+    assert "Traceback (most recent call last)" in capsys.readouterr().out
+
+
+def test_a_dns_server_closing_tcp_is_a_lookup_error_naming_it(lookups, fake_dns):
+    fake_dns.truncated_then("svc.example", "A", EOFError())
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("dns", "svc.example", nameserver=["10.0.0.53"], record_types=["A"])
+    assert str(caught.value) == (
+        "peerage.peerage.dns: DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 closed the TCP connection"
+        " before answering (after a truncated UDP answer)"
+    )

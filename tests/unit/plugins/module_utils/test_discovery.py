@@ -49,7 +49,7 @@ def provider(result=None, exc=None):
 def test_finish_validates_deduplicates_and_sorts(reports):
     names = ["b@10.0.0.1", "a@10.0.0.10", "a@10.0.0.9", "a@[FD00::1]", "a@10.0.0.9", "a@fd00::1", "a@Host"]
     peers = discovery.finish(names, {}, "the test provider", reports)
-    assert peers == ["a@10.0.0.9", "a@10.0.0.10", "a@fd00::1", "a@host", "b@10.0.0.1"]
+    assert peers == ["a@10.0.0.9", "a@10.0.0.10", "a@fd00::1", "a@Host", "b@10.0.0.1"]
     assert reports.at(1) == ["peerage: the test provider found 5 peer(s): " + ", ".join(peers)]
 
 

@@ -24,12 +24,12 @@ from ansible_collections.peerage.peerage.plugins.module_utils.render import (
     render_peers,
 )
 
-# Unsorted, with a duplicate, a non-canonical IPv6 spelling and an upper-case hostname:
+# Unsorted, with a duplicate and a non-canonical IPv6 spelling:
 # every format must show the normalised list.
 PEERS = [
     "app@10.0.0.10",
     "app@FD00:0::1",
-    "my-app@Host-1.Example.com",
+    "my-app@host-1.example.com",
     "app@10.0.0.2",
     "other@10.0.0.2",
     "app@10.0.0.10",

@@ -7,8 +7,12 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 import dns.exception
+import dns.message
+import dns.query
+import dns.resolver
 import pytest
 
 from ansible_collections.peerage.peerage.plugins.module_utils import via_dns
@@ -354,7 +358,9 @@ def test_network_error_on_the_only_server_is_a_failed_discovery(fake_dns):
     with pytest.raises(DiscoveryFailed) as caught:
         via_dns.poll(options(dns_name="svc.example", record_types="A", allow_empty=True))
     assert caught.value.reason == "error"
-    assert str(caught.value) == "DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 [Errno 111] Connection refused"
+    assert str(caught.value) == (
+        "DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 refused the connection (nothing listens there)"
+    )
 
 
 def test_without_dnspython_a_nameserver_cannot_be_asked(fake_dns, monkeypatch):
@@ -510,3 +516,190 @@ def test_srv_without_nameserver_asks_the_system_nameservers_and_resolver(fake_dn
     assert sorted(names) == ["app@10.0.0.1", "app@10.0.0.2", "app@fd00::2"]
     assert fake_dns.asked(NS1) == [(SRV_NAME + ".", "SRV")]
     assert ("n1.app.example", socket.AF_INET6) in fake_dns.system_queries
+
+
+# ------------------------------------------------ every failure is per server
+
+SERVER_FAULTS = [
+    # A truncated UDP answer, then the server closes TCP without answering: dnspython raises EOFError.
+    ("closed", "closed the TCP connection before answering (after a truncated UDP answer)"),
+    ("wrong_id", "answered with a response to another query (wrong query id or question)"),
+    ("garbage", "sent a malformed answer (The DNS packet passed to from_wire() is too short.)"),
+    ("odd", "RuntimeError: something no one foresaw"),
+    ("network", "network error: Network is unreachable"),
+]
+
+
+def inject(fake_dns, fault, server):
+    if fault == "closed":
+        fake_dns.truncated_then("svc.example", "A", EOFError(), server=server)
+    elif fault == "wrong_id":
+        fake_dns.error("svc.example", "A", dns.query.BadResponse(), server=server)
+    elif fault == "garbage":
+        fake_dns.error("svc.example", "A", dns.message.ShortHeader(), server=server)
+    elif fault == "odd":
+        fake_dns.error("svc.example", "A", RuntimeError("something no one foresaw"), server=server)
+    else:
+        fake_dns.error("svc.example", "A", OSError(101, "Network is unreachable"), server=server)
+
+
+@pytest.mark.parametrize(("fault", "text"), SERVER_FAULTS, ids=[fault for fault, _text in SERVER_FAULTS])
+def test_any_failure_of_one_server_moves_on_to_the_next(fake_dns, fault, text, reports):
+    inject(fake_dns, fault, NS1)
+    fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.1"], server=NS2)
+    names = via_dns.poll(options(BOTH_SERVERS, dns_name="svc.example", record_types="A", retries=2), reports)
+    assert names == ["app@10.0.0.1"]
+    # Not retried: the failure is the server's, not a lost packet.
+    assert fake_dns.asked() == [("svc.example.", "A", NS1), ("svc.example.", "A", NS2)]
+    assert "dns: svc.example A at 10.0.0.53:53: %s" % text in reports.at(3)
+
+
+@pytest.mark.parametrize(("fault", "text"), SERVER_FAULTS, ids=[fault for fault, _text in SERVER_FAULTS])
+def test_any_failure_of_the_last_server_is_a_failed_discovery_naming_it(fake_dns, fault, text):
+    inject(fake_dns, fault, NS1)
+    with pytest.raises(DiscoveryFailed) as caught:
+        via_dns.poll(options(dns_name="svc.example", record_types="A", allow_empty=True))
+    assert str(caught.value) == "DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 %s" % text
+    assert caught.value.reason == "error"
+
+
+def test_srv_without_any_nameserver_is_a_failed_discovery(fake_dns, monkeypatch):
+    def no_configuration():
+        raise dns.resolver.NoResolverConfiguration("no nameservers")
+
+    monkeypatch.setattr(dns.resolver, "Resolver", no_configuration)
+    with pytest.raises(DiscoveryFailed) as caught:
+        via_dns.poll({"dns_name": "_epmd._tcp.svc.example", "record_types": ["SRV"], "allow_empty": True})
+    assert caught.value.reason == "no_nameserver"
+    assert str(caught.value) == (
+        "SRV records need a nameserver: none is given in the nameserver option and the system has none"
+        " (no nameservers)"
+    )
+
+
+# ------------------------------------------------------------- the deadline
+
+
+def test_the_deadline_bounds_a_whole_discovery(fake_dns):
+    fake_dns.timeout("svc.example", "A", server=NS1, times=10)
+    fake_dns.timeout("svc.example", "A", server=NS2, times=10)
+    with pytest.raises(DiscoveryFailed) as caught:
+        via_dns.poll(options(BOTH_SERVERS, dns_name="svc.example", record_types="A", timeout=2, retries=9, deadline=5))
+    assert caught.value.reason == "deadline"
+    assert str(caught.value) == (
+        "DNS discovery passed its deadline of 5.0s before asking 10.0.0.53:53 for svc.example A"
+    )
+    # 2 + 2 + the 1 second left, then nothing: 5 seconds, where servers x tries x timeout would be 40.
+    assert fake_dns.timeouts == [2, 2, 1]
+    assert fake_dns.clock.now - 1000.0 == 5
+
+
+def test_the_deadline_names_what_failed_before_it(fake_dns):
+    fake_dns.reply("svc.example", "A", rcode="SERVFAIL", server=NS1)
+    fake_dns.timeout("svc.example", "A", server=NS2, times=10)
+    with pytest.raises(DiscoveryFailed) as caught:
+        via_dns.poll(options(BOTH_SERVERS, dns_name="svc.example", record_types="A", timeout=2, retries=9, deadline=3))
+    assert str(caught.value) == (
+        "DNS discovery passed its deadline of 3.0s before asking [fd00::53]:5353 for svc.example A"
+        " (10.0.0.53:53 answered SERVFAIL)"
+    )
+
+
+def test_tcp_after_truncation_gets_only_what_is_left_of_the_deadline(fake_dns):
+    records = ["big.example A 10.0.%d.%d" % (i // 200, i % 200) for i in range(300)]
+    fake_dns.timeout("big.example", "A")
+    fake_dns.truncated_then("big.example", "A", records)
+    names = via_dns.poll(options(dns_name="big.example", record_types="A", timeout=2, retries=1, deadline=3))
+    assert len(names) == 300
+    assert fake_dns.tcp_queries == [(NS1, "big.example.")]
+
+
+@pytest.mark.parametrize("deadline", [0, -1, "soon", float("inf")])
+def test_a_bad_deadline_is_refused(fake_dns, deadline):
+    with pytest.raises(OptionError, match=r"invalid deadline .*: expected a number >= 0.001"):
+        via_dns.poll(options(dns_name="svc.example", deadline=deadline))
+
+
+# -------------------------------------------------- the system resolver's time
+
+
+def test_a_stuck_system_resolver_fails_after_its_time(fake_dns, monkeypatch):
+    release = threading.Event()
+    asked = []
+
+    def stuck(host, *args, **kwargs):
+        asked.append(host)
+        release.wait(10)
+        raise AssertionError("the answer came too late to be used")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    try:
+        with pytest.raises(DiscoveryFailed) as caught:
+            via_dns.poll({"dns_name": "svc.example", "record_types": ["A"], "timeout": 0.05, "retries": 1})
+    finally:
+        release.set()
+    assert caught.value.reason == "timeout"
+    assert str(caught.value) == "the system resolver did not answer for 'svc.example' (A) within 0.1s"
+    assert asked == ["svc.example"]
+
+
+def test_the_system_resolver_gets_no_more_than_the_deadline(fake_dns, monkeypatch):
+    release = threading.Event()
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: release.wait(10))
+    try:
+        with pytest.raises(DiscoveryFailed, match=r"within 0.05s$"):
+            via_dns.poll({"dns_name": "svc.example", "record_types": ["A"], "timeout": 5, "deadline": 0.05})
+    finally:
+        release.set()
+
+
+# ----------------------------------------------------- one round trip per step
+
+
+def test_a_and_aaaa_are_asked_at_once(fake_dns, monkeypatch):
+    """Each question waits until the other has been sent: asked one after the other, neither would return."""
+    both_sent = threading.Barrier(2, timeout=5)
+    udp = fake_dns.udp
+
+    def meet_then_answer(query, *args, **kwargs):
+        both_sent.wait()
+        return udp(query, *args, **kwargs)
+
+    monkeypatch.setattr(dns.query, "udp", meet_then_answer)
+    fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.1"])
+    fake_dns.reply("svc.example", "AAAA", ["svc.example AAAA fd00::1"])
+    assert via_dns.poll(options(dns_name="svc.example")) == ["app@10.0.0.1", "app@fd00::1"]
+
+
+def test_system_resolver_a_and_aaaa_are_asked_at_once(fake_dns, monkeypatch):
+    both_sent = threading.Barrier(2, timeout=5)
+    getaddrinfo = fake_dns.getaddrinfo
+
+    def meet_then_answer(*args, **kwargs):
+        both_sent.wait()
+        return getaddrinfo(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", meet_then_answer)
+    fake_dns.host("svc.example", "10.0.0.1", "fd00::1")
+    assert via_dns.poll({"dns_name": "svc.example"}) == ["nonode@10.0.0.1", "nonode@fd00::1"]
+
+
+def test_srv_targets_are_asked_at_once(fake_dns, monkeypatch):
+    targets = 3
+    all_sent = threading.Barrier(targets, timeout=5)
+    udp = fake_dns.udp
+
+    def meet_for_targets(query, *args, **kwargs):
+        if query.question[0].name.to_text().startswith("node"):
+            all_sent.wait()
+        return udp(query, *args, **kwargs)
+
+    monkeypatch.setattr(dns.query, "udp", meet_for_targets)
+    srv = ["_epmd._tcp.svc.example SRV 0 0 4369 node%d.svc.example." % i for i in range(targets)]
+    fake_dns.reply("_epmd._tcp.svc.example", "SRV", srv)
+    for i in range(targets):
+        fake_dns.reply("node%d.svc.example" % i, "A", ["node%d.svc.example A 10.0.0.%d" % (i, i + 1)])
+    # A among the types makes the targets' addresses A only; the service name itself has none.
+    fake_dns.reply("_epmd._tcp.svc.example", "A")
+    names = via_dns.poll(options(dns_name="_epmd._tcp.svc.example", record_types=["SRV", "A"]))
+    assert names == ["app@10.0.0.%d" % (i + 1) for i in range(targets)]

