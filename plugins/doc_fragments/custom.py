@@ -19,6 +19,11 @@ options:
         a list of node names (Peerage's custom provider with C(poll/0)). It is found as C(<via>.py) next to the
         playbook, then in each of O(provider_paths); a value ending in C(.py) or holding a C(/) is a path
         (relative to the playbook's directory).
+      - A provider file is Python run on the controller with the user's rights, and O(via) may come from host
+        variables or the environment. So a file loads only from the playbook's folder or O(provider_paths)
+        (subfolders included, symbolic links resolved), unless O(allow_any_provider_path=true).
+      - A provider file is loaded once per process, as a real module (in C(sys.modules)); a C(sys.exit()) in it
+        fails the lookup with a message saying so.
       - A value with two dots, such as C(my.collection.hosts), is the name of a lookup plugin, which is run
         with the lookup's terms and O(provider_options) and serves as the provider.
       - Whatever a provider returns is validated, deduplicated and sorted like the built-in ones.
@@ -30,6 +35,13 @@ options:
     type: list
     elements: path
     default: []
+  allow_any_provider_path:
+    description:
+      - Load a provider file from any path O(via) names, not only from the playbook's folder and O(provider_paths).
+      - Set it only where you would put code, since whoever can set O(via) then chooses any Python file on the
+        controller to run.
+    type: bool
+    default: false
   provider_options:
     description:
       - Extra options for a custom provider. Its C(poll) receives them merged into its C(options) argument;

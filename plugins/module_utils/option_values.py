@@ -3,12 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Checks of option values shared by the providers.
+"""The one set of option value checks: providers, renderers and the reachability check use these.
 
 Options reach the core from lookups (typed by ansible-core's plugin
-configuration), from modules (typed by their argument spec) and from users'
-code (not typed at all), so the core checks what it relies on and says
-which value was refused and what is allowed.
+configuration), from modules (typed by their argument spec), from templates
+(often as text) and from users' code (not typed at all), so the core checks
+what it relies on and says which value was refused and what is allowed:
+``invalid <key> <value>: expected <what>``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,8 +17,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import math
+import re
+import unicodedata
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
+
+# A number as text: ASCII digits only (float() would also read '٣' and other digits), \Z not $ (no newline).
+_NUMBER_TEXT_RE = re.compile(r"\A\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*\Z")
+_SHELL_NAME_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def as_list(value, key):
@@ -48,11 +55,13 @@ def as_number(value, key, default, minimum, kind=float, maximum=None):
         return default
     bounds = ">= %s" % minimum if maximum is None else "from %s to %s" % (minimum, maximum)
     expected = "%s %s" % ("a whole number" if kind is int else "a number", bounds)
-    try:
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
-    except (TypeError, ValueError):
-        number = None
-    if isinstance(value, bool) or number is None or not math.isfinite(number):
+    elif isinstance(value, str) and _NUMBER_TEXT_RE.match(value):
+        # Values templated from variables, the environment or ansible.cfg arrive as text: "4369".
+        number = float(value)
+    if number is None or not math.isfinite(number):
         raise OptionError("invalid %s %r: expected %s" % (key, value, expected))
     if kind is int:
         if number != int(number):
@@ -73,9 +82,52 @@ def as_bool(value, key, default):
         return default
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if not isinstance(value, str):
+        raise OptionError("invalid %s %r: expected a boolean (true or false)" % (key, value))
+    text = value.strip().lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
     raise OptionError("invalid %s %r: expected a boolean (true or false)" % (key, value))
+
+
+def as_port(value, key, default=None):
+    """``value`` as a TCP or UDP port number, 1 to 65535; ``default`` when it is None."""
+    return as_number(value, key, default, 1, int, 65535)
+
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def as_text(value, key, allow_empty=False, allow_newline=False):
+    """``value`` as a string without control characters (newlines only when allowed)."""
+    if not isinstance(value, str):
+        raise OptionError("invalid %s %s: expected a string" % (key, _describe(value)))
+    if not value and not allow_empty:
+        raise OptionError("invalid %s %s: expected a string that is not empty" % (key, _describe(value)))
+    for char in value:
+        if char == "\n" and allow_newline:
+            continue
+        # Controls (C0, DEL, C1) and Unicode line or paragraph separators: some
+        # readers end a line or a comment there, so one could start a new setting.
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            raise OptionError(
+                "invalid %s %s: expected text without control characters or line separators"
+                % (key, _describe(value))
+            )
+    return value
+
+
+def as_shell_name(value, key):
+    """``value`` as a shell variable name: letters, digits and '_', not starting with a digit."""
+    if not isinstance(value, str) or not _SHELL_NAME_RE.match(value):
+        raise OptionError(
+            "invalid %s %s: expected a shell variable name (letters, digits and '_', not starting with a digit)"
+            % (key, _describe(value))
+        )
+    return value

@@ -47,7 +47,7 @@ PROVIDER_OPTIONS = {
 
 # Options of a custom provider (a provider file or another lookup plugin), besides DISCOVERY_OPTIONS.
 # Its poll() receives app_name and provider_options; where it may be loaded from is the lookup's concern.
-CUSTOM_PROVIDER_OPTIONS = ("app_name", "provider_paths", "provider_options")
+CUSTOM_PROVIDER_OPTIONS = ("app_name", "provider_paths", "provider_options", "allow_any_provider_path")
 
 # The option that chooses the provider (the peers lookup, the discover module, the role).
 CHOICE_OPTION = "via"

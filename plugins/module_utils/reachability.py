@@ -28,6 +28,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     normalize_node_names,
     parse_node_name,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_number, as_port
 
 EPMD_PORT = 4369
 DEFAULT_TIMEOUT = 30.0
@@ -49,37 +50,21 @@ def parse_require(value, total):
     """Return how many of ``total`` peers must answer: ``all`` or a number from 0 to ``total``."""
     if value is None or (isinstance(value, str) and value.strip().lower() == "all"):
         return total
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    else:
-        number = None
-    if number is None:
+    try:
+        number = as_number(value, "require", None, 0, int)
+    except OptionError:
         raise OptionError("invalid require %r: expected 'all' or a number of peers" % (value,))
     if number > total:
         raise OptionError("invalid require %d: only %d peer(s) were given" % (number, total))
     return number
 
 
-def _positive(name, value, default):
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise OptionError("invalid %s %r: expected a number of seconds" % (name, value))
-    if number < 0:
-        raise OptionError("invalid %s %r: expected a number of seconds >= 0" % (name, value))
-    return number
+def _seconds(name, value, default):
+    return as_number(value, name, default, 0)
 
 
 def check_port(port):
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise OptionError("invalid port %r: expected a number from 1 to 65535" % (port,))
-    return port
+    return as_port(port, "port")
 
 
 def peer_hosts(peers):
@@ -119,9 +104,9 @@ def wait_for_peers(peers, port=EPMD_PORT, timeout=DEFAULT_TIMEOUT, require="all"
     :class:`PeersUnreachable` carrying that dict when too few answered.
     """
     port = check_port(port)
-    timeout = _positive("timeout", timeout, DEFAULT_TIMEOUT)
-    connect_timeout = _positive("connect_timeout", connect_timeout, DEFAULT_CONNECT_TIMEOUT) or DEFAULT_CONNECT_TIMEOUT
-    interval = _positive("interval", interval, DEFAULT_INTERVAL)
+    timeout = _seconds("timeout", timeout, DEFAULT_TIMEOUT)
+    connect_timeout = _seconds("connect_timeout", connect_timeout, DEFAULT_CONNECT_TIMEOUT) or DEFAULT_CONNECT_TIMEOUT
+    interval = _seconds("interval", interval, DEFAULT_INTERVAL)
     targets = peer_hosts(peers)
     required = parse_require(require, len(targets))
 

@@ -22,8 +22,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
-import unicodedata
 from collections.abc import Mapping
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
@@ -31,6 +29,13 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     node_sort_key,
     normalize_node_names,
     parse_node_name,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import (
+    as_bool,
+    as_number,
+    as_port,
+    as_shell_name,
+    as_text,
 )
 
 FORMATS = (
@@ -49,13 +54,6 @@ DEFAULT_COMMENT = "Managed by peerage.peerage"
 DEFAULT_SYNC_NODES_TIMEOUT = 30000
 DEFAULT_ENV_VARIABLE = "PEERS"
 DEFAULT_ENV_SEPARATOR = " "
-
-# \Z, not $: "$" also matches before a final newline.
-_SHELL_IDENTIFIER_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
-# ASCII digits only: str.isdigit() also takes digits that int() refuses, such as superscripts.
-_DECIMAL_RE = re.compile(r"\A[0-9]+\Z")
-_TRUE_WORDS = ("true", "yes", "on", "1")
-_FALSE_WORDS = ("false", "no", "off", "0")
 
 
 # --- quoting -----------------------------------------------------------------
@@ -133,32 +131,20 @@ def _describe(value):
     return text
 
 
-def _bad(fmt, name, value, rule):
-    return OptionError("format %s: option %s=%s is not valid: %s" % (fmt, name, _describe(value), rule))
+def _key(fmt, name):
+    return "%s option %s" % (fmt, name)
+
+
+# Each check takes (format, option name, value): the specs below name them. They are the
+# shared checks of option_values, so a format refuses a value as every other option does.
 
 
 def _check_bool(fmt, name, value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS + _FALSE_WORDS:
-        return value.strip().lower() in _TRUE_WORDS
-    raise _bad(fmt, name, value, "it must be a boolean")
+    return as_bool(value, _key(fmt, name), None)
 
 
 def _check_int(fmt, name, value, minimum, maximum=None):
-    number = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and _DECIMAL_RE.match(value.strip()):
-        # Values templated from variables can arrive as text: "4369".
-        number = int(value.strip())
-    if number is None:
-        raise _bad(fmt, name, value, "it must be an integer")
-    if number < minimum or (maximum is not None and number > maximum):
-        if maximum is None:
-            raise _bad(fmt, name, value, "it must be at least %d" % minimum)
-        raise _bad(fmt, name, value, "it must be from %d to %d" % (minimum, maximum))
-    return number
+    return as_number(value, _key(fmt, name), None, minimum, int, maximum)
 
 
 def _check_timeout(fmt, name, value):
@@ -168,42 +154,26 @@ def _check_timeout(fmt, name, value):
     try:
         return _check_int(fmt, name, value, 1)
     except OptionError:
-        raise _bad(fmt, name, value, "it must be a whole number of milliseconds from 1, or 'infinity'")
+        raise OptionError(
+            "invalid %s %s: expected a whole number of milliseconds from 1, or 'infinity'"
+            % (_key(fmt, name), _describe(value))
+        )
 
 
 def _check_port(fmt, name, value):
-    return _check_int(fmt, name, value, 1, 65535)
-
-
-def _check_text(fmt, name, value, allow_empty, allow_newline):
-    if not isinstance(value, str):
-        raise _bad(fmt, name, value, "it must be a string")
-    if not value and not allow_empty:
-        raise _bad(fmt, name, value, "it must not be empty")
-    for char in value:
-        if char == "\n" and allow_newline:
-            continue
-        # Controls (C0, DEL, C1) and Unicode line or paragraph separators: some
-        # readers end a line or a comment there, so one could start a new setting.
-        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
-            raise _bad(fmt, name, value, "it contains a control character or line separator")
-    return value
+    return as_port(value, _key(fmt, name))
 
 
 def _check_comment(fmt, name, value):
-    return _check_text(fmt, name, value, allow_empty=True, allow_newline=True)
+    return as_text(value, _key(fmt, name), allow_empty=True, allow_newline=True)
 
 
 def _check_separator(fmt, name, value):
-    return _check_text(fmt, name, value, allow_empty=False, allow_newline=False)
+    return as_text(value, _key(fmt, name))
 
 
 def _check_identifier(fmt, name, value):
-    if not isinstance(value, str) or not _SHELL_IDENTIFIER_RE.match(value):
-        raise _bad(
-            fmt, name, value, "it must be a shell variable name: letters, digits and '_', not starting with a digit"
-        )
-    return value
+    return as_shell_name(value, _key(fmt, name))
 
 
 def _take_options(fmt, options, spec):

@@ -17,6 +17,7 @@ import importlib.util
 import inspect
 import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,18 +29,52 @@ Poll = Callable[[dict[str, Any]], Any]
 
 _LOOKUP_FQCN = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*\.[A-Za-z_]\w*$")
 
+# Provider files loaded by this process: real path -> ((mtime, size), poll). A file runs once, not per call;
+# an edited file is loaded again.
+_LOADED: dict[str, tuple[tuple[int, int], Poll]] = {}
+
 
 def is_lookup_fqcn(via: str) -> bool:
     # "a.b.py" has the shape of an FQCN, but a value ending in .py is documented as a path.
     return bool(_LOOKUP_FQCN.match(via)) and not via.endswith(".py")
 
 
-def find_provider_file(via: str, basedir: str, search_paths: Sequence[str]) -> str:
-    """Return the path of the provider file ``via`` names, or raise saying where it looked."""
+def _inside(path: str, folder: str) -> bool:
+    folder = os.path.realpath(folder)
+    return os.path.commonpath([path, folder]) == folder
+
+
+def check_trusted(path: str, trusted: Sequence[str], allow_any_path: bool) -> str:
+    """Return the real path of provider file ``path`` if it lies in one of the ``trusted`` folders, else raise.
+
+    A provider file is Python run on the controller, and ``via`` may come
+    from host variables or the environment: only the playbook's folder and
+    ``provider_paths`` (and their subfolders, symbolic links resolved) are
+    trusted, unless ``allow_any_provider_path`` widens that.
+    """
+    real = os.path.realpath(path)
+    if allow_any_path or any(_inside(real, folder) for folder in trusted if folder):
+        return real
+    raise OptionError(
+        "custom provider file %s is outside the folders provider files load from (%s): a provider file is code run"
+        " on the controller, so it must be in the playbook's folder or in provider_paths; add its folder to"
+        " provider_paths, or set allow_any_provider_path" % (real, ", ".join(folder for folder in trusted if folder))
+    )
+
+
+def find_provider_file(
+    via: str, basedir: str, search_paths: Sequence[str], trusted: Sequence[str] = (), allow_any_path: bool = False
+) -> str:
+    """Return the real path of the provider file ``via`` names, or raise saying where it looked.
+
+    ``trusted`` are the folders besides ``basedir`` and ``search_paths`` that
+    a path in ``via`` may point into (the playbook's folder).
+    """
+    folders = [basedir, *search_paths, *trusted]
     if via.endswith(".py") or os.sep in via:
         path = via if os.path.isabs(via) else os.path.join(basedir, via)
         if os.path.isfile(path):
-            return path
+            return check_trusted(path, folders, allow_any_path)
         raise OptionError("custom provider file %r not found (looked at %s)" % (via, path))
     if not re.match(r"^[A-Za-z_]\w*$", via):
         raise OptionError(
@@ -50,31 +85,58 @@ def find_provider_file(via: str, basedir: str, search_paths: Sequence[str]) -> s
     for place in places:
         path = os.path.join(place, via + ".py")
         if os.path.isfile(path):
-            return path
+            return check_trusted(path, folders, allow_any_path)
     raise OptionError(
         "unknown provider %r: it is not built in (self, list, dns, udp) and no %s.py was found in %s"
         % (via, via, ", ".join(places))
     )
 
 
+def describe_exception(exc: BaseException) -> str:
+    """What a provider's exception says, in a failure message; SystemExit is named as the exit it is."""
+    # The exception's own text comes last: ansible-core 2.19 appends a cause's text unless the message ends with it.
+    if isinstance(exc, SystemExit):
+        return "it exited instead of returning node names or raising an exception: SystemExit: %s" % (exc,)
+    return "%s: %s" % (type(exc).__name__, exc)
+
+
 def load_provider_file(path: str) -> Poll:
-    """Import a provider file and return its ``poll`` function."""
+    """Import a provider file as a real module, once per process; return its ``poll`` function.
+
+    The module is in ``sys.modules`` while it runs, as any imported module,
+    so ordinary Python works in it (a ``@dataclass`` under ``from __future__
+    import annotations`` looks its module up there).
+    """
+    real = os.path.realpath(path)
+    stat = os.stat(real)
+    version = (stat.st_mtime_ns, stat.st_size)
+    cached = _LOADED.get(real)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     # A name unique to the path, so two providers with the same file name do not collide.
-    module_name = "peerage_provider_%s" % hashlib.sha256(path.encode()).hexdigest()[:16]
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    module_name = "peerage_provider_%s" % hashlib.sha256(real.encode()).hexdigest()[:16]
+    spec = importlib.util.spec_from_file_location(module_name, real)
     if spec is None or spec.loader is None:
         raise OptionError("custom provider %s cannot be loaded as Python" % path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
-        raise OptionError("custom provider %s failed to load: %s: %s" % (path, type(exc).__name__, exc)) from exc
+    except KeyboardInterrupt:
+        sys.modules.pop(module_name, None)
+        raise
+    except BaseException as exc:  # SystemExit too: a provider file must not end the lookup's process
+        sys.modules.pop(module_name, None)
+        raise OptionError("custom provider %s failed to load: %s" % (path, describe_exception(exc))) from exc
     poll = getattr(module, "poll", None)
     if not callable(poll):
+        sys.modules.pop(module_name, None)
         raise OptionError("custom provider %s has no function poll(options)" % path)
     takes_options = bool(inspect.signature(poll).parameters)
     # The wrapper keeps poll as __wrapped__, so the provider file's settings (CACHE) stay visible.
-    return poll if takes_options else functools.wraps(poll)(lambda _options: poll())
+    loaded: Poll = poll if takes_options else functools.wraps(poll)(lambda _options: poll())
+    _LOADED[real] = (version, loaded)
+    return loaded
 
 
 def lookup_provider(

@@ -25,6 +25,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import Peer
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
 from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
     Poll,
+    describe_exception,
     find_provider_file,
     is_lookup_fqcn,
     load_provider_file,
@@ -118,7 +119,14 @@ class PeerageLookup(LookupBase):
             poll = lookup_provider(via, terms, variables, self._loader, self._templar)
             source = "the lookup plugin %s" % via
         else:
-            path = find_provider_file(via, self._loader.get_basedir(), options.get("provider_paths") or [])
+            playbook_dir = self._templar.template(variables.get("playbook_dir"))
+            path = find_provider_file(
+                via,
+                self._loader.get_basedir(),
+                options.get("provider_paths") or [],
+                trusted=[playbook_dir] if isinstance(playbook_dir, str) else [],
+                allow_any_path=bool(options.get("allow_any_provider_path")),
+            )
             poll = load_provider_file(path)
             source = "the custom provider %s" % path
         provider_options = dict(options)
@@ -128,10 +136,10 @@ class PeerageLookup(LookupBase):
         def call() -> Any:
             try:
                 return poll(provider_options)
-            except PeerageError:
+            except (PeerageError, KeyboardInterrupt):
                 raise
-            except Exception as exc:
-                raise AnsibleLookupError("%s failed: %s: %s" % (source, type(exc).__name__, exc)) from exc
+            except BaseException as exc:  # SystemExit too: a provider must not end the lookup's process
+                raise AnsibleLookupError("%s failed: %s" % (source, describe_exception(exc))) from exc
 
         # A provider file's answer is kept for the run only when the file says it may be (CACHE = True).
         opted_in = not is_lookup_fqcn(via) and provider_allows_cache(poll)

@@ -6,6 +6,7 @@ set -eux -o pipefail
 source ../setup_dns/files/dns_fixture.sh
 trap dns_fixture_stop EXIT
 dns_fixture_start
+dns_fixture_faults
 
 run_playbook() {
     ansible-playbook -i "$INVENTORY_PATH" -e "@$DNS_EXPECTED" \
@@ -21,6 +22,7 @@ refute() {
 }
 
 run_playbook dns.yml "$@"
+run_playbook faults.yml -e "@$DNS_FAULTS" "$@"
 
 # log_results: what was found at -v, every query at -vvv (the 100 records over
 # TCP after a truncated UDP answer), nothing when false.

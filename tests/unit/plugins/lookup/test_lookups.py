@@ -485,3 +485,90 @@ def test_a_dns_server_closing_tcp_is_a_lookup_error_naming_it(lookups, fake_dns)
         "peerage.peerage.dns: DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 closed the TCP connection"
         " before answering (after a truncated UDP answer)"
     )
+
+
+# --------------------------------------------------- provider files are code
+
+DATACLASS = """
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Node:
+    name: str
+    host: str
+
+
+def poll(options):
+    return ["%s@%s" % (node.name, node.host) for node in (Node("a", "10.0.0.2"), Node("a", "10.0.0.1"))]
+"""
+
+
+def test_a_provider_file_is_a_real_module(lookups):
+    lookups.provider("typed.py", DATACLASS)
+    assert lookups.run("peers", via="typed") == ["a@10.0.0.1", "a@10.0.0.2"]
+
+
+def test_a_provider_file_runs_once_per_process(lookups):
+    marker = lookups.tmp_path / "loads"
+    lookups.provider(
+        "counted.py",
+        "with open(%r, 'a') as handle:\n    handle.write('loaded\\n')\n\n\ndef poll(options):\n"
+        "    return ['a@10.0.0.%%d' %% len(options['terms'])]\n" % str(marker),
+    )
+    assert lookups.run("peers", via="counted") == ["a@10.0.0.0"]
+    assert lookups.run("peers", "x", via="counted") == ["a@10.0.0.1"]
+    assert marker.read_text() == "loaded\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "when"),
+    [
+        ("import sys\nsys.exit(3)\n", "failed to load"),
+        ("import sys\n\n\ndef poll(options):\n    sys.exit(3)\n", "failed"),
+        ("def poll(options):\n    raise SystemExit('bye')\n", "failed"),
+    ],
+)
+def test_a_provider_that_exits_fails_the_lookup_saying_so(lookups, source, when):
+    path = lookups.provider("exits.py", source)
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", via="exits")
+    message = str(caught.value)
+    said = "custom provider %s %s: it exited instead of returning node names or raising an exception" % (path, when)
+    assert said in message
+    assert message.endswith("SystemExit: %s" % ("bye" if "bye" in source else 3))
+
+
+def test_a_provider_file_outside_the_trusted_folders_is_refused(lookups):
+    outside = lookups.tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "evil.py").write_text(NODES)
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", via=str(outside / "evil.py"))
+    assert str(caught.value) == (
+        "peerage.peerage.peers: custom provider file %s is outside the folders provider files load from (%s):"
+        " a provider file is code run on the controller, so it must be in the playbook's folder or in"
+        " provider_paths; add its folder to provider_paths, or set allow_any_provider_path"
+        % (outside / "evil.py", lookups.playbook_dir)
+    )
+    # A link inside the playbook's folder to a file outside is outside too.
+    (lookups.playbook_dir / "link.py").symlink_to(outside / "evil.py")
+    with pytest.raises(AnsibleLookupError, match="is outside the folders"):
+        lookups.run("peers", via="link")
+    with pytest.raises(AnsibleLookupError, match="is outside the folders"):
+        lookups.run("peers", via="../elsewhere/evil.py")
+
+
+def test_the_trusted_folders_can_be_widened(lookups):
+    outside = lookups.tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "nodes.py").write_text(NODES)
+    path = str(outside / "nodes.py")
+    expected = ["nonode@10.0.0.9", "nonode@10.0.0.10"]
+    assert lookups.run("peers", via=path, provider_paths=[str(outside)]) == expected
+    assert lookups.run("peers", via=path, allow_any_provider_path=True) == expected
+    assert lookups.run("peers", via=path, variables={"peerage_allow_any_provider_path": True}) == expected
+    # playbook_dir, the play's own folder, is trusted as the loader's base folder is.
+    assert lookups.run("peers", via=path, variables={"playbook_dir": str(outside)}) == expected

@@ -80,3 +80,38 @@ def test_as_bool_refuses_other_words_naming_option_and_value():
     with pytest.raises(OptionError) as caught:
         as_bool("maybe", "include_self", True)
     assert str(caught.value) == "invalid include_self 'maybe': expected a boolean (true or false)"
+
+
+# ----------------------------------------------------------- one set of checks
+
+
+@pytest.mark.parametrize("value", ["\u0663", "9\u0663", "\u00b2", "1_000", "0x10", " ", True])
+def test_numbers_as_text_are_ascii_decimals_only(value):
+    # float() would read '\u0663' (an Arabic-Indic three) and int() '1_000'; a config file would not.
+    with pytest.raises(OptionError, match="invalid port"):
+        as_number(value, "port", None, 1, int, 65535)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("4369", 4369), (" 53 ", 53), (25672, 25672), ("2.0", 2)])
+def test_numbers_as_text_are_read(value, expected):
+    assert as_number(value, "port", None, 1, int, 65535) == expected
+
+
+@pytest.mark.parametrize("value", [2, -1, 1.0, [], "maybe"])
+def test_as_bool_refuses_numbers_other_than_0_and_1(value):
+    with pytest.raises(OptionError, match="expected a boolean"):
+        as_bool(value, "mandatory", None)
+
+
+def test_the_renderers_and_the_reachability_check_refuse_as_option_values_does():
+    from ansible_collections.peerage.peerage.plugins.module_utils import reachability, render
+
+    with pytest.raises(OptionError) as by_render:
+        render.render_peers(["a@10.0.0.1"], "elasticsearch", port="9\u0663")
+    with pytest.raises(OptionError) as by_reachability:
+        reachability.check_port("9\u0663")
+    expected = "expected a whole number from 1 to 65535"
+    assert str(by_render.value) == "invalid elasticsearch option port '9\u0663': " + expected
+    assert str(by_reachability.value) == "invalid port '9\u0663': expected a whole number from 1 to 65535"
+    assert render.render_peers(["a@10.0.0.1"], "csv", hosts_only="yes", port="4369") == "10.0.0.1:4369\n"
+    assert reachability.parse_require("2", 3) == 2

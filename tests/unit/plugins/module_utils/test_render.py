@@ -246,13 +246,13 @@ def test_env_value_reads_back_in_a_shell(separator, tmp_path):
 
 @pytest.mark.parametrize("variable", ["1PEERS", "PEER-S", "", "A B", "A\n", 5])
 def test_env_refuses_a_bad_variable_name(variable):
-    with pytest.raises(OptionError, match=r"option variable=.*shell variable name"):
+    with pytest.raises(OptionError, match=r"option variable .*shell variable name"):
         render_peers([], "env", variable=variable)
 
 
 @pytest.mark.parametrize("separator", ["", "\n", "a\tb", "\u2028", 1])
 def test_env_refuses_a_bad_separator(separator):
-    with pytest.raises(OptionError, match="option separator="):
+    with pytest.raises(OptionError, match="option separator "):
         render_peers([], "env", separator=separator)
 
 
@@ -322,7 +322,7 @@ def test_comment_header(fmt):
 
 @pytest.mark.parametrize("comment", ["tab\there", "cr\r", "nul\0", "nel\x85", "ls\u2028", "ps\u2029", 42, ["x"]])
 def test_comment_refuses_control_characters_and_non_text(comment):
-    with pytest.raises(OptionError, match="option comment="):
+    with pytest.raises(OptionError, match="option comment "):
         render_peers([], "erlang_config", comment=comment)
 
 
@@ -344,20 +344,20 @@ def test_none_means_the_default():
 @pytest.mark.parametrize(
     ("fmt", "options", "pattern"),
     [
-        ("erlang_config", {"mandatory": "maybe"}, r"format erlang_config: option mandatory='maybe' .*boolean"),
-        ("erlang_config", {"mandatory": 1}, "option mandatory=1 .*boolean"),
+        ("erlang_config", {"mandatory": "maybe"}, r"invalid erlang_config option mandatory 'maybe': .*boolean"),
+        ("erlang_config", {"mandatory": 2}, "option mandatory 2: .*boolean"),
         # The kernel refuses a timeout of 0 at boot: {badopt, {sync_nodes_timeout, 0}}.
-        ("vm_args", {"sync_nodes_timeout": 0}, "option sync_nodes_timeout=0 .*from 1, or 'infinity'"),
-        ("vm_args", {"sync_nodes_timeout": -1}, "option sync_nodes_timeout=-1 .*milliseconds"),
-        ("vm_args", {"sync_nodes_timeout": True}, "option sync_nodes_timeout=True .*milliseconds"),
-        ("vm_args", {"sync_nodes_timeout": 1.5}, "option sync_nodes_timeout=1.5 .*milliseconds"),
-        ("vm_args", {"sync_nodes_timeout": "30s"}, "option sync_nodes_timeout='30s' .*milliseconds"),
-        ("vm_args", {"sync_nodes_timeout": "\u00b2"}, "option sync_nodes_timeout='\u00b2' .*milliseconds"),
-        ("elasticsearch", {"port": "9\u0663"}, "option port='9\u0663' .*integer"),
-        ("erlang_config", {"sync_nodes_timeout": "Infinity"}, "option sync_nodes_timeout='Infinity' "),
-        ("csv", {"hosts_only": True, "port": 0}, "option port=0 .*from 1 to 65535"),
-        ("elasticsearch", {"port": 65536}, "option port=65536 .*from 1 to 65535"),
-        ("csv", {"hosts_only": "sure"}, "option hosts_only='sure' .*boolean"),
+        ("vm_args", {"sync_nodes_timeout": 0}, "option sync_nodes_timeout 0: .*from 1, or 'infinity'"),
+        ("vm_args", {"sync_nodes_timeout": -1}, "option sync_nodes_timeout -1: .*milliseconds"),
+        ("vm_args", {"sync_nodes_timeout": True}, "option sync_nodes_timeout True: .*milliseconds"),
+        ("vm_args", {"sync_nodes_timeout": 1.5}, "option sync_nodes_timeout 1.5: .*milliseconds"),
+        ("vm_args", {"sync_nodes_timeout": "30s"}, "option sync_nodes_timeout '30s': .*milliseconds"),
+        ("vm_args", {"sync_nodes_timeout": "\u00b2"}, "option sync_nodes_timeout '\u00b2': .*milliseconds"),
+        ("elasticsearch", {"port": "9\u0663"}, "option port '9\u0663': .*whole number"),
+        ("erlang_config", {"sync_nodes_timeout": "Infinity"}, "option sync_nodes_timeout 'Infinity': "),
+        ("csv", {"hosts_only": True, "port": 0}, "option port 0: .*from 1 to 65535"),
+        ("elasticsearch", {"port": 65536}, "option port 65536: .*from 1 to 65535"),
+        ("csv", {"hosts_only": "sure"}, "option hosts_only 'sure': .*boolean"),
     ],
 )
 def test_bad_option_values_are_refused_with_name_and_value(fmt, options, pattern):

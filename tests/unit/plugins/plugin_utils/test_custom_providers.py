@@ -72,9 +72,17 @@ def test_relative_path_is_relative_to_the_playbook(tmp_path, via):
     assert custom_providers.find_provider_file(via, str(tmp_path), []) == expected
 
 
-def test_absolute_path(tmp_path):
+def test_absolute_path_inside_a_trusted_folder(tmp_path):
     path = write(tmp_path / "elsewhere" / "nodes.py", "")
-    assert custom_providers.find_provider_file(path, str(tmp_path / "play"), []) == path
+    assert custom_providers.find_provider_file(path, str(tmp_path / "play"), [str(tmp_path / "elsewhere")]) == path
+    assert custom_providers.find_provider_file(path, str(tmp_path / "play"), [], trusted=[str(tmp_path)]) == path
+
+
+def test_absolute_path_elsewhere_needs_allow_any_path(tmp_path):
+    path = write(tmp_path / "elsewhere" / "nodes.py", "")
+    with pytest.raises(OptionError, match="is outside the folders provider files load from"):
+        custom_providers.find_provider_file(path, str(tmp_path / "play"), [])
+    assert custom_providers.find_provider_file(path, str(tmp_path / "play"), [], allow_any_path=True) == path
 
 
 def test_missing_path_names_where_it_looked(tmp_path):

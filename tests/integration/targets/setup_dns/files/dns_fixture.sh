@@ -17,9 +17,15 @@
 #   DNS_BLACKHOLE  ADDR:PORT of the server that never answers
 #   DNS_EXPECTED   expected.json: each case's DNS name and expected answer
 #   DNS_STATE      the directory holding their files and logs
-# dns_fixture_stop stops both servers and removes DNS_STATE, after showing
+# dns_fixture_stop stops every server and removes DNS_STATE, after showing
 # the servers' logs when called with a failed status (from an EXIT trap).
 # DNS_LISTEN and DNS_BLACKHOLE_LISTEN choose other addresses.
+#
+# dns_fixture_faults (after dns_fixture_start) also starts one faulty server
+# per fault of dns_server.py (a truncated UDP answer then a closed TCP
+# connection, a wrong query id, garbage, an answer too late, SERVFAIL,
+# REFUSED) on DNS_FAULT_LISTEN (127.53.0.3), and sets DNS_FAULTS to a JSON
+# file for `-e @FILE`: {"faults": {"<mode>": "ADDR:PORT", ...}}.
 
 DNS_FIXTURE_FILES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DNS_PYTHON=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
@@ -33,6 +39,22 @@ dns_fixture_start() {
     DNS_BLACKHOLE=$("$DNS_PYTHON" "$DNS_FIXTURE_FILES/dns_server.py" blackhole --state "$DNS_STATE" \
         --listen "${DNS_BLACKHOLE_LISTEN:-127.53.0.2}")
     export DNS_SERVER DNS_BLACKHOLE DNS_EXPECTED DNS_STATE
+}
+
+dns_fixture_faults() {
+    local mode address separator=''
+    DNS_FAULTS="$DNS_STATE/faults.json"
+    {
+        printf '{"faults": {'
+        for mode in truncate_close wrong_id garbage slow servfail refused; do
+            address=$("$DNS_PYTHON" "$DNS_FIXTURE_FILES/dns_server.py" fault --state "$DNS_STATE" --mode "$mode" \
+                --delay 1.5 --listen "${DNS_FAULT_LISTEN:-127.53.0.3}")
+            printf '%s"%s": "%s"' "$separator" "$mode" "$address"
+            separator=', '
+        done
+        printf '}}\n'
+    } >"$DNS_FAULTS"
+    export DNS_FAULTS
 }
 
 dns_fixture_stop() {

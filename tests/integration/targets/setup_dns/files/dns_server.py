@@ -3,12 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""A real DNS server for the tests (Debian's dnsmasq), and a server that never answers.
+"""A real DNS server for the tests (Debian's dnsmasq), a server that never answers, and faulty servers.
 
 Command line::
 
     python3 dns_server.py start     --state DIR --zone-file FILE [--listen ADDR] [--port PORT] [--name NAME]
     python3 dns_server.py blackhole --state DIR [--listen ADDR] [--port PORT] [--name NAME]
+    python3 dns_server.py fault     --state DIR --mode MODE [--delay SECONDS] [--listen ADDR] [--port PORT]
+                                    [--name NAME]
     python3 dns_server.py stop      --state DIR [--name NAME]
 
 ``start`` serves an RFC 1035 zone file (A, AAAA, SRV and CNAME records) with
@@ -16,7 +18,8 @@ dnsmasq on ``ADDR:PORT`` over UDP and TCP, and returns once the server
 answers for the zone. Names of the zone without records get NXDOMAIN, names
 outside it REFUSED. ``blackhole`` binds UDP and TCP on ``ADDR:PORT``, reads
 every query and never answers. Both print ``ADDR:PORT`` (IPv6 as
-``[ADDR]:PORT``); port 0 picks a free port. ``stop`` ends every server
+``[ADDR]:PORT``); port 0 picks a free port. ``fault`` serves UDP and TCP the
+way MODE says (see FAULT_MODES), for fault injection. ``stop`` ends every server
 started with that state directory (or only NAME) and removes its files,
 keeping the logs.
 
@@ -45,10 +48,24 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 DEFAULT_LISTEN = "127.53.0.1"
 DEFAULT_BLACKHOLE_LISTEN = "127.53.0.2"
+DEFAULT_FAULT_LISTEN = "127.53.0.3"
+# How a faulty server answers a query, over UDP and over TCP.
+FAULT_MODES = {
+    "blackhole": "reads every query and never answers",
+    "truncate_close": "answers UDP with the TC bit set and no records; over TCP reads the query and closes",
+    "wrong_id": "answers with NOERROR and no records, under another query id",
+    "garbage": "answers with the query's id and bytes too few for a DNS message",
+    "slow": "answers correctly (NOERROR, no records), DELAY seconds late",
+    "servfail": "answers SERVFAIL",
+    "refused": "answers REFUSED",
+}
+DEFAULT_SLOW_DELAY = 2.0
+RCODES = {"noerror": 0, "servfail": 2, "refused": 5}
 READY_TIMEOUT = 10.0
 STOP_GRACE = 5.0
 PORT_ATTEMPTS = 5
@@ -341,23 +358,101 @@ def start_dns(state, zone_file, listen=DEFAULT_LISTEN, port=0, name="dns", log_q
 
 def start_blackhole(state, listen=DEFAULT_BLACKHOLE_LISTEN, port=0, name="blackhole"):
     """Start a server that reads queries on ``listen:port`` (UDP and TCP) and never answers."""
+    return start_fault(state, "blackhole", listen, port, name)
+
+
+def start_fault(state, mode, listen=DEFAULT_FAULT_LISTEN, port=0, name=None, delay=DEFAULT_SLOW_DELAY):
+    """Start a server that answers queries on ``listen:port`` (UDP and TCP) as ``mode`` says."""
+    if mode not in FAULT_MODES:
+        raise DnsServerError("unknown mode %r: use one of %s" % (mode, ", ".join(sorted(FAULT_MODES))))
     state = os.path.abspath(state)
     os.makedirs(state, exist_ok=True)
+    name = name or mode
     files = _files(state, name)
 
     def start(chosen_port):
         ready_file = files["ready"]
         if os.path.exists(ready_file):
             os.unlink(ready_file)
-        argv = [sys.executable, os.path.abspath(__file__), "serve-blackhole", "--state", state,
-                "--listen", listen, "--port", str(chosen_port), "--ready-file", ready_file]
+        argv = [sys.executable, os.path.abspath(__file__), "serve-fault", "--state", state, "--mode", mode,
+                "--delay", str(delay), "--listen", listen, "--port", str(chosen_port), "--ready-file", ready_file]
         return _spawn(state, name, argv, lambda: os.path.exists(ready_file), listen, chosen_port, files["log"])
 
     return _with_port(start, listen, port)
 
 
-def serve_blackhole(listen, port, ready_file):
-    """Read UDP datagrams and TCP streams on ``listen:port`` and answer nothing, until SIGTERM."""
+def question_of(query):
+    """``(query_id, flags, question_bytes)`` of a DNS query, or None when it is not one."""
+    if len(query) < 12:
+        return None
+    query_id, flags, qdcount = struct.unpack("!HHH", query[:6])
+    if qdcount != 1:
+        return None
+    end = 12
+    while end < len(query) and query[end]:
+        end += query[end] + 1
+    end += 5  # the root label, type and class
+    if end > len(query):
+        return None
+    return query_id, flags, query[12:end]
+
+
+def fault_answer(mode, query):
+    """The datagram a faulty server answers ``query`` with, or None for no answer."""
+    parsed = question_of(query)
+    if mode == "blackhole" or parsed is None:
+        return None
+    query_id, query_flags, question = parsed
+    if mode == "garbage":
+        # The query's id, then bytes too few for a DNS header.
+        return struct.pack("!H", query_id) + b"\xffgarbage"[:7]
+    flags = 0x8000 | (query_flags & 0x0100) | 0x0080  # QR, the query's RD, RA
+    if mode == "truncate_close":
+        flags |= 0x0200  # TC: ask again over TCP
+    flags |= RCODES.get(mode, 0)
+    if mode == "wrong_id":
+        query_id = (query_id + 1) & 0xFFFF
+    return struct.pack("!HHHHHH", query_id, flags, 1, 0, 0, 0) + question
+
+
+def _read_exactly(conn, count):
+    data = b""
+    while len(data) < count:
+        chunk = conn.recv(count - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _serve_tcp(conn, mode, delay):
+    """One TCP connection: read a length-prefixed query, answer as ``mode`` says, close."""
+    with conn:
+        conn.settimeout(10)
+        try:
+            header = _read_exactly(conn, 2)
+            query = header and _read_exactly(conn, struct.unpack("!H", header)[0])
+            if not query:
+                return
+            if mode == "truncate_close":
+                # Everything was read, so the close is a clean FIN: the client sees the stream end (EOF).
+                conn.shutdown(socket.SHUT_RDWR)
+                return
+            if mode == "blackhole":
+                # Keep the connection open and unanswered until the client gives up.
+                while conn.recv(65535):
+                    pass
+                return
+            answer = fault_answer(mode, query)
+            if mode == "slow":
+                time.sleep(delay)
+            conn.sendall(struct.pack("!H", len(answer)) + answer)
+        except OSError:
+            return
+
+
+def serve_fault(listen, port, ready_file, mode, delay):
+    """Answer UDP datagrams and TCP streams on ``listen:port`` as ``mode`` says, until SIGTERM."""
     family = socket.AF_INET6 if ":" in listen else socket.AF_INET
     udp = socket.socket(family, socket.SOCK_DGRAM)
     tcp = socket.socket(family, socket.SOCK_STREAM)
@@ -378,16 +473,20 @@ def serve_blackhole(listen, port, ready_file):
         handle.write("%d\n" % os.getpid())
     while True:
         for key, _events in selector.select():
-            sock = key.fileobj
             if key.data == "udp":
-                sock.recvfrom(65535)
-            elif key.data == "listen":
-                conn, _peer = sock.accept()
-                selector.register(conn, selectors.EVENT_READ, "conn")
-            elif not sock.recv(65535):
-                # The client gave up: close our end. Open connections are kept, unanswered.
-                selector.unregister(sock)
-                sock.close()
+                query, client = udp.recvfrom(65535)
+                answer = fault_answer(mode, query)
+                print("udp query from %s: %s" % (client, "no answer" if answer is None else "answered"), flush=True)
+                if answer is None:
+                    continue
+                if mode == "slow":
+                    threading.Timer(delay, udp.sendto, (answer, client)).start()
+                else:
+                    udp.sendto(answer, client)
+            else:
+                conn, client = tcp.accept()
+                print("tcp connection from %s" % (client,), flush=True)
+                threading.Thread(target=_serve_tcp, args=(conn, mode, delay), daemon=True).start()
 
 
 def _server_names(state):
@@ -435,14 +534,21 @@ def main(argv=None):
     hole_cmd = commands.add_parser("blackhole", help="a server that never answers")
     hole_cmd.add_argument("--listen", default=DEFAULT_BLACKHOLE_LISTEN)
     hole_cmd.add_argument("--name", default="blackhole")
-    serve_cmd = commands.add_parser("serve-blackhole", help=argparse.SUPPRESS)
+    fault_cmd = commands.add_parser("fault", help="a server that answers wrongly: " + "; ".join(
+        "%s %s" % item for item in sorted(FAULT_MODES.items())))
+    fault_cmd.add_argument("--listen", default=DEFAULT_FAULT_LISTEN)
+    fault_cmd.add_argument("--name", help="default: the mode")
+    serve_cmd = commands.add_parser("serve-fault", help=argparse.SUPPRESS)
     serve_cmd.add_argument("--listen", required=True)
     serve_cmd.add_argument("--ready-file", required=True)
+    for command in (fault_cmd, serve_cmd):
+        command.add_argument("--mode", required=True, choices=sorted(FAULT_MODES))
+        command.add_argument("--delay", type=float, default=DEFAULT_SLOW_DELAY, help="seconds late, for slow")
     stop_cmd = commands.add_parser("stop", help="stop the servers of a state directory")
     stop_cmd.add_argument("--name")
-    for command in (start_cmd, hole_cmd, serve_cmd, stop_cmd):
+    for command in (start_cmd, hole_cmd, fault_cmd, serve_cmd, stop_cmd):
         command.add_argument("--state", required=True, help="directory for the servers' files")
-    for command in (start_cmd, hole_cmd, serve_cmd):
+    for command in (start_cmd, hole_cmd, fault_cmd, serve_cmd):
         command.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     args = parser.parse_args(argv)
     try:
@@ -450,8 +556,10 @@ def main(argv=None):
             print(start_dns(args.state, args.zone_file, args.listen, args.port, args.name, args.log_queries))
         elif args.command == "blackhole":
             print(start_blackhole(args.state, args.listen, args.port, args.name))
-        elif args.command == "serve-blackhole":
-            serve_blackhole(args.listen, args.port, args.ready_file)
+        elif args.command == "fault":
+            print(start_fault(args.state, args.mode, args.listen, args.port, args.name, args.delay))
+        elif args.command == "serve-fault":
+            serve_fault(args.listen, args.port, args.ready_file, args.mode, args.delay)
         else:
             stop(args.state, args.name)
     except DnsServerError as exc:
