@@ -11,6 +11,7 @@ one function. What it returns is checked by the same core as the built-ins.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -133,7 +134,8 @@ def load_provider_file(path: str) -> Poll:
         sys.modules.pop(module_name, None)
         raise OptionError("custom provider %s has no function poll(options)" % path)
     takes_options = bool(inspect.signature(poll).parameters)
-    loaded: Poll = poll if takes_options else (lambda _options: poll())
+    # The wrapper keeps poll as __wrapped__, so the provider file's settings (CACHE) stay visible.
+    loaded: Poll = poll if takes_options else functools.wraps(poll)(lambda _options: poll())
     _LOADED[real] = (version, loaded)
     return loaded
 
