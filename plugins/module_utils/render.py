@@ -32,6 +32,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     normalize_node_names,
     parse_node_name,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.render_elixir import ELIXIR_FORMATS, elixir_renderers
 
 FORMATS = (
     "erlang_config",
@@ -43,6 +44,7 @@ FORMATS = (
     "csv",
     "rabbitmq",
     "elasticsearch",
+    *ELIXIR_FORMATS,
 )
 
 DEFAULT_COMMENT = "Managed by peerage.peerage"
@@ -348,6 +350,7 @@ _RENDERERS = {
     "rabbitmq": (_render_rabbitmq, _COMMENT_OPTION),
     "elasticsearch": (_render_elasticsearch, dict(_COMMENT_OPTION, port=(_check_port, None))),
 }
+_RENDERERS.update(elixir_renderers(DEFAULT_COMMENT))
 
 
 def _check_format(fmt):
