@@ -49,6 +49,7 @@ spawn_link(fn ->
 end)
 
 connect.(nodes)
+IO.puts("#{node()}: connected after the first round: #{inspect(Node.list())}")
 
 case pause do
   :infinity ->

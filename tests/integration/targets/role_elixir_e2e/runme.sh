@@ -181,8 +181,11 @@ late_node_joins() {
     start_node libcluster h4 "${file}"
     # The node runs (it writes its status) and its round at start has failed.
     wait_for_lists nobody h4
-    grep -q 'lists \[' "${NODES}/h4/libcluster.log"
-    sleep 1
+    for _ in $(seq 100); do
+        grep -qF 'connected after the first round: []' "${NODES}/h4/libcluster.log" && break
+        sleep 0.1
+    done
+    grep -qF 'connected after the first round: []' "${NODES}/h4/libcluster.log"
     lab exec --state "${STATE}" --host h4 -- ip link set eth0 up
     started=$(date +%s%N)
 }

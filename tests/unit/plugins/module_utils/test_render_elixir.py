@@ -257,7 +257,7 @@ def _erlang_node_atoms(text):
     return [atom for atom in atoms if "@" in atom]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(st.lists(NODE_NAMES, max_size=8))
 def test_elixir_syntax_lists_exactly_the_normalised_names_in_order(peers):
     expected = normalize_node_names(peers)
@@ -266,7 +266,7 @@ def test_elixir_syntax_lists_exactly_the_normalised_names_in_order(peers):
         assert _erlang_node_atoms(render_peers(peers, fmt, syntax="erlang")) == expected
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(st.lists(NODE_NAMES, min_size=1, max_size=6), st.randoms(use_true_random=False))
 def test_output_does_not_depend_on_order_or_duplicates(peers, random):
     shuffled = peers + peers[: len(peers) // 2]
@@ -276,7 +276,7 @@ def test_output_does_not_depend_on_order_or_duplicates(peers, random):
             assert render_peers(shuffled, fmt, syntax=syntax) == render_peers(peers, fmt, syntax=syntax)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.text(max_size=20))
 def test_quote_elixir_atom_never_leaves_an_unescaped_quote_or_interpolation(text):
     quoted = quote_elixir_atom(text)
@@ -286,7 +286,7 @@ def test_quote_elixir_atom_never_leaves_an_unescaped_quote_or_interpolation(text
     assert re.fullmatch(r'(?:[ !$-\[\]-~]|\\["\\#]|\\u\{[0-9A-F]+\})*', body)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, database=None)
 @given(NODE_NAMES, st.one_of(st.none(), COOKIES))
 def test_release_env_sourced_by_a_shell_gives_the_node_and_cookie(tmp_path_factory, node, cookie):
     tmp_path = tmp_path_factory.mktemp("release_env")
