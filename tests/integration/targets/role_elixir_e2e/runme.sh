@@ -126,6 +126,8 @@ done
 start_node() {
     local mode=$1 host=$2 file=${3:-$1.exs} dir="${NODES}/$2"
     rm -f "${dir}/status"
+    # The inner shell, in the host's namespace, expands the release env variables.
+    # shellcheck disable=SC2016
     lab exec --state "${STATE}" --host "${host}" -- env HOME="${dir}" sh -c '
         set -a && . "$1/release.env" && set +a
         exec elixir "--${RELEASE_DISTRIBUTION}" "${RELEASE_NODE}" --cookie "${RELEASE_COOKIE}" \
