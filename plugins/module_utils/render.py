@@ -63,24 +63,34 @@ _FALSE_WORDS = ("false", "no", "off", "0")
 # --- quoting -----------------------------------------------------------------
 
 
+def quote_text(text, opening, closing, escaped, code_point_escape):
+    """``text`` between ``opening`` and ``closing``, as a scanner's quoted literal.
+
+    A backslash goes before each character of ``escaped``; other printable
+    ASCII stays as it is; anything else is written as ``code_point_escape %
+    code point``, which reads back as the same character whatever the file's
+    encoding.
+    """
+    out = [opening]
+    for char in text:
+        if char in escaped:
+            out.append("\\" + char)
+        elif " " <= char <= "~":
+            out.append(char)
+        else:
+            out.append(code_point_escape % ord(char))
+    out.append(closing)
+    return "".join(out)
+
+
 def quote_atom(text):
     """Write ``text`` as a single-quoted Erlang atom.
 
     Always quoted, so ``app@fd00::1`` and ``my-app@host-1.example.com`` are
     atoms too. Backslash and quote are escaped; anything outside printable
-    ASCII is written as ``\\x{HH}``, which the Erlang scanner reads back as
-    the same character whatever the file's encoding.
+    ASCII is written as ``\\x{HH}``.
     """
-    out = ["'"]
-    for char in text:
-        if char in "\\'":
-            out.append("\\" + char)
-        elif " " <= char <= "~":
-            out.append(char)
-        else:
-            out.append("\\x{%X}" % ord(char))
-    out.append("'")
-    return "".join(out)
+    return quote_text(text, "'", "'", "\\'", "\\x{%X}")
 
 
 def erlang_atom_list(texts):

@@ -68,16 +68,7 @@ def quote_elixir_atom(text):
     interpolation) are escaped; anything outside printable ASCII is written
     as ``\\u{H}``, which Elixir reads back as the same character.
     """
-    out = [':"']
-    for char in text:
-        if char in '\\"#':
-            out.append("\\" + char)
-        elif " " <= char <= "~":
-            out.append(char)
-        else:
-            out.append("\\u{%X}" % ord(char))
-    out.append('"')
-    return "".join(out)
+    return _core().quote_text(text, ':"', '"', '\\"#', "\\u{%X}")
 
 
 class _Atom(str):

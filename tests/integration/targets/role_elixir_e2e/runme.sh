@@ -26,29 +26,29 @@ lab() {
     "${PYTHON}" "${LAB_FILES}/lab.py" "$@"
 }
 
-# Ends the BEAM processes in the lab's namespaces, by pid.
+# Ends the Elixir nodes this script started, by the pid each recorded
+# (the shell that starts a node execs into it). `lab down` ends the rest
+# (EPMD) with the lab.
+any_alive() {
+    local pid
+    for pid in "$@"; do kill -0 "${pid}" 2>/dev/null && return 0; done
+    return 1
+}
+
 stop_nodes() {
-    local host pid left
-    for host in "${HOSTS[@]}"; do
-        for pid in $(ip netns pids "pglab${SUBNET}-${host}" 2>/dev/null); do
-            case "$(cat "/proc/${pid}/comm" 2>/dev/null)" in
-                beam.smp | epmd | erl_child_setup | inet_gethost) kill "${pid}" 2>/dev/null || true ;;
-            esac
-        done
+    local pidfile pids=()
+    for pidfile in "${NODES}"/*/node.pid; do
+        [ -f "${pidfile}" ] || continue
+        pids+=("$(cat "${pidfile}")")
+        rm -f "${pidfile}"
     done
-    for _ in $(seq 50); do
-        left=""
-        for host in "${HOSTS[@]}"; do
-            for pid in $(ip netns pids "pglab${SUBNET}-${host}" 2>/dev/null); do
-                case "$(cat "/proc/${pid}/comm" 2>/dev/null)" in
-                    beam.smp | epmd) left="${left} ${pid}" ;;
-                esac
-            done
-        done
-        [ -z "${left}" ] && return 0
+    [ "${#pids[@]}" -eq 0 ] && return 0
+    kill "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 100); do
+        any_alive "${pids[@]}" || return 0
         sleep 0.1
     done
-    echo "BEAM processes did not end:${left}" >&2
+    echo "Elixir nodes did not end: ${pids[*]}" >&2
     return 1
 }
 
@@ -129,6 +129,7 @@ start_node() {
     # The inner shell, in the host's namespace, expands the release env variables.
     # shellcheck disable=SC2016
     lab exec --state "${STATE}" --host "${host}" -- env HOME="${dir}" sh -c '
+        echo "$$" >"$1/node.pid"
         set -a && . "$1/release.env" && set +a
         exec elixir "--${RELEASE_DISTRIBUTION}" "${RELEASE_NODE}" --cookie "${RELEASE_COOKIE}" \
             "$2" "$3" "$1/$4" "$1/status"' sh "${dir}" "${HERE}/cluster_node.exs" "${mode}" "${file}" \
