@@ -30,7 +30,9 @@ def test_every_filter_has_a_documentation_file():
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_format_filters_equal_render_peers(fmt):
-    assert FILTERS["to_" + fmt](PEERS) == FILTERS["render_peers"](PEERS, fmt) == render_peers(PEERS, fmt)
+    # release_env writes one node, this host's own.
+    peers = PEERS[:1] if fmt == "release_env" else PEERS
+    assert FILTERS["to_" + fmt](peers) == FILTERS["render_peers"](peers, fmt) == render_peers(peers, fmt)
 
 
 def test_options_reach_the_core():
