@@ -152,19 +152,25 @@ def _config_file(opts, app, settings):
 # --- option checks -----------------------------------------------------------
 
 
+def _invalid(fmt, name, value, expected):
+    """The error every format option check gives: the option, its value, what is allowed."""
+    core = _core()
+    return OptionError("invalid %s %s: expected %s" % (core._key(fmt, name), core._describe(value), expected))
+
+
 def _check_syntax(fmt, name, value):
     if value not in SYNTAXES:
-        raise _core()._bad(fmt, name, value, "use one of: %s" % ", ".join(SYNTAXES))
+        raise _invalid(fmt, name, value, "one of: %s" % ", ".join(SYNTAXES))
     return value
 
 
 def _check_topology(fmt, name, value):
     if not isinstance(value, str) or not _TOPOLOGY_RE.match(value):
-        raise _core()._bad(
+        raise _invalid(
             fmt,
             name,
             value,
-            "a topology name is 1 to 255 letters, digits and '_', starting with a lower-case letter or '_'",
+            "a topology name: 1 to 255 letters, digits and '_', starting with a lower-case letter or '_'",
         )
     return value
 
@@ -172,11 +178,11 @@ def _check_topology(fmt, name, value):
 def _check_cookie(fmt, name, value):
     # The value is a secret: the message describes it and never shows it.
     if not isinstance(value, str) or not value:
-        raise OptionError("format %s: option %s must be a non-empty string (value not shown)" % (fmt, name))
+        raise OptionError("invalid %s (value not shown): expected a string that is not empty" % _core()._key(fmt, name))
     if len(value) > MAX_COOKIE_LENGTH or not _COOKIE_RE.match(value):
         raise OptionError(
-            "format %s: option %s is not valid (value not shown): a cookie is 1 to %d letters, digits and"
-            " any of _ . + / = @ : ~ -" % (fmt, name, MAX_COOKIE_LENGTH)
+            "invalid %s (value not shown): expected a cookie of 1 to %d letters, digits and"
+            " any of _ . + / = @ : ~ -" % (_core()._key(fmt, name), MAX_COOKIE_LENGTH)
         )
     return value
 
