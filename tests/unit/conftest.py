@@ -5,7 +5,7 @@
 """A scripted DNS for the unit tests: nameservers, the system resolver and the clock.
 
 Module and module_utils tests run without ansible-core's controller code, so
-this file uses only the standard library, dnspython and pytest.
+this file uses only the standard library, dnspython, pytest and hypothesis.
 """
 
 from __future__ import annotations
@@ -22,8 +22,14 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 import pytest
+from hypothesis import settings
 
 from ansible_collections.peerage.peerage.plugins.module_utils import via_dns
+
+# Property tests: no example database left in the checkout, and no per-example time limit,
+# which a loaded two-core machine would turn into failures that say nothing about the code.
+settings.register_profile("peerage", database=None, deadline=None)
+settings.load_profile("peerage")
 
 SERVER = ("10.0.0.53", 53)
 
