@@ -183,7 +183,7 @@ done
 [ "$(checksums)" = "${before}" ]
 
 # --check --diff shows what would change and writes nothing.
-play dns --check --diff -e '{"peerage_dns_name": ["three.e2e.peerage.test"]}' -e peerage_min_peers=3 \
+play dns --check --diff -e '{"peerage_dns_name": ["three.e2e.peerage.test"]}' -e peerage_min_peers=2 \
     -e peerage_include_self=false
 grep -qxF -- "-$(sed -n 2p "${WORK}/expected.config")" "${WORK}/play.log"
 grep -qF -- "+[{kernel, [{sync_nodes_optional, ['app@$(address h2)', 'app@$(address h3)']}" "${WORK}/play.log"
