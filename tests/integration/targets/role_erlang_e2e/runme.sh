@@ -200,7 +200,9 @@ fresh_nodes
 play list
 check_files
 start_cluster_and_check list
-grep -q 'Query the peerage.peerage.peers lookup once' "${WORK}/play.log"
+grep -q 'Discover the peers once for the play' "${WORK}/play.log"
+# Discovery on the hosts is skipped once for the play, not once per host.
+[ "$(sed -n '/Discover the peers on each host/,/^$/p' "${WORK}/play.log" | grep -c '^skipping:')" -eq 1 ]
 
 # --- udp: beacons on every host, then a probe from every host, one fork ------
 fresh_nodes
