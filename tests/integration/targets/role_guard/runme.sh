@@ -115,7 +115,7 @@ fatal n1 | grep -qF "would add this host as nonode@10.0.0.1, but the peers found
 play_fails -e "{\"peerage_files\": [{\"dest\": \"${OUT}/{{ inventory_hostname }}/first.json\", \"format\": \"json\"},
     {\"dest\": \"${OUT}/{{ inventory_hostname }}/second.config\", \"format\": \"erlang_config\",
      \"options\": {\"mandatory\": \"{{ 'maybe' if inventory_hostname == 'n2' else 'yes' }}\"}}]}"
-fatal n2 | grep -qF "peerage: peerage_files[1] (dest ${OUT}/n2/second.config): format erlang_config: option mandatory='maybe' is not valid: it must be a boolean; no file was changed."
+fatal n2 | grep -qF "peerage: peerage_files[1] (dest ${OUT}/n2/second.config): invalid erlang_config option mandatory 'maybe': expected a boolean (true or false); no file was changed."
 [ ! -e "${OUT}/n2/first.json" ] && [ ! -e "${OUT}/n2/second.config" ]
 [ -e "${OUT}/n1/first.json" ] && [ -e "${OUT}/n1/second.config" ]
 rm -f "${OUT}"/n*/first.json "${OUT}"/n*/second.config

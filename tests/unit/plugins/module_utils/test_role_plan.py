@@ -55,14 +55,18 @@ def test_unset_app_name_would_mix_app_names():
 
 def test_every_file_is_checked_before_any_is_written():
     files = [{"dest": "/a", "format": "json"}, {"dest": "/b", "format": "erlang_config", "options": {"mandatory": 2}}]
-    with pytest.raises(PeerageError, match=r"^peerage_files\[1\] \(dest /b\): format erlang_config: option mandatory"):
+    expected = r"^peerage_files\[1\] \(dest /b\): invalid erlang_config option mandatory 2: expected a boolean"
+    with pytest.raises(PeerageError, match=expected):
         render_files(files, [SELF])
     with pytest.raises(PeerageError, match=r"peerage_files\[0\] \(dest /a\): format 'yaml' is not one of"):
         render_files([{"dest": "/a", "format": "yaml"}], [SELF])
     with pytest.raises(PeerageError, match=r"exactly one of format"):
         render_files([{"dest": "/a", "format": "json", "src": "x.j2"}], [SELF])
     planned = render_files([{"dest": "/a", "format": "json"}, {"dest": "/c", "src": "x.j2"}], [SELF])
-    assert planned == [{"dest": "/a", "format": "json", "content": '["app@10.0.0.1"]\n'}, {"dest": "/c", "src": "x.j2"}]
+    assert planned == [
+        {"dest": "/a", "format": "json", "secret": False, "content": '["app@10.0.0.1"]\n'},
+        {"dest": "/c", "src": "x.j2", "secret": False},
+    ]
 
 
 @pytest.mark.parametrize("via", [*sorted(PROVIDER_OPTIONS), "my_provider"])
@@ -102,3 +106,17 @@ def test_the_guard_passes_exactly_the_lists_that_may_be_written(found, self_host
     assert written == host_peers(found, self_name, include_self)
     assert sorted(written) == expected
     assert (self_name in written) == include_self
+
+
+def test_a_release_env_file_names_this_host_and_a_cookie_makes_it_secret():
+    files = [
+        {"dest": "/a", "format": "lines"},
+        {"dest": "/b", "format": "release_env"},
+        {"dest": "/c", "format": "release_env", "options": {"cookie": "sEcReT"}},
+    ]
+    planned = render_files(files, ["app@10.0.0.2", "app@10.0.0.3"], "app@10.0.0.9")
+    assert [item["secret"] for item in planned] == [False, False, True]
+    assert "app@10.0.0.2" in planned[0]["content"]
+    assert 'RELEASE_NODE="app@10.0.0.9"' in planned[1]["content"]
+    assert "app@10.0.0.2" not in planned[1]["content"]
+    assert 'RELEASE_COOKIE="sEcReT"' in planned[2]["content"]
