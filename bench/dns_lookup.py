@@ -3,26 +3,31 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Time one DNS lookup through peerage.peerage.dns beside community.general.dig.
+"""A DNS lookup templated on every host of a play: peerage.peerage.dns with and without its run cache, beside
+community.general.dig and community.dns.lookup.
 
-    .build/venv/bin/python bench/dns_lookup.py [--runs 7] [--calls 50] [--playbook-runs 5] [--playbook-calls 50]
+    .build/venv/bin/python bench/dns_lookup.py [--runs 3] [--forks 10]
 
-Both lookups ask the same local dnsmasq (started here with the integration
-tests' setup_dns fixture, stopped at the end) the same question: the A
-records of a name with 3 and of one with 100 addresses (the latter is
-truncated over UDP and asked again over TCP). Three figures per lookup,
-each the median [min-max] over several runs:
+Every lookup asks the same dnsmasq (started here with the integration tests'
+setup_dns fixture on 127.53.9.1 port 53, since community.dns.lookup cannot be
+given a port; stopped at the end) for the A records of a name with 100
+addresses, too many for one UDP answer, so each asker goes on over TCP.
+Three plays, each run with ansible-playbook on an inventory of local hosts:
 
-* in-process: the time of one ``LookupModule.run()`` call, plugin loaded;
-* cold call: a new Python process loading the plugin and calling it once,
-  as every forked Ansible worker does for a lookup in a task;
-* playbook: the wall time of ``ansible-playbook`` with one task looping the
-  lookup, and the same loop without a lookup; their difference per call.
+* 200 hosts, forks 10, the lookup referenced once on every host;
+* 100 hosts, the lookup referenced three times in one task;
+* 100 hosts, a nameserver that never answers (1 s timeout, no retries).
 
-community.general is installed only into .build/bench-collections (from
-Galaxy, or else taken out of the ``ansible`` package on PyPI); it is no
-dependency of the collection. A benchmark only prints figures: it asserts
-nothing about time.
+Each play is also run without a lookup (the baseline). For each lookup the
+figures are the play's median wall time, its cost per host over the
+baseline, and the queries dnsmasq logged for one play. Runs are interleaved
+(every play once per run, in a shuffled order, after one untimed warm-up
+play per lookup), so a change of load on the machine falls on all alike.
+A benchmark only prints figures: it asserts nothing about time.
+
+community.general and community.dns are taken out of the ``ansible`` package
+on PyPI (pinned below) into .build/bench-collections; neither is a
+dependency of the collection.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ import argparse
 import importlib.util
 import json
 import os
+import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -38,6 +45,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,34 +54,43 @@ BUILD = ROOT / ".build"
 VENV_PYTHON = BUILD / "venv" / "bin" / "python"
 COLLECTIONS = BUILD / "bench-collections"
 SETUP_DNS = ROOT / "tests" / "integration" / "targets" / "setup_dns" / "files"
-# The Ansible community package whose community.general goes with ansible-core 2.19.
+# The Ansible community package whose collections go with ansible-core 2.19.
 ANSIBLE_PACKAGE = "ansible==12.3.0"
-GENERAL_PREFIX = "ansible_collections/community/general/"
-CASES = ("three", "hundred")
+BORROWED = ("community/general", "community/dns")
+LISTEN = "127.53.9.1"
+DEAD_LISTEN = "127.53.9.2"
+DNS_PORT = 53
+
+
+@dataclass(frozen=True)
+class Play:
+    label: str
+    hosts: int
+    references: int
+    dead: bool = False
+
+
+PLAYS = (
+    Play("200 hosts, 1 reference", 200, 1),
+    Play("100 hosts, 3 references", 100, 3),
+    Play("100 hosts, dead nameserver", 100, 1, dead=True),
+)
 
 PLAYBOOK = """\
-- name: One task that runs a lookup in a loop
-  hosts: localhost
-  connection: local
+- name: A lookup referenced on every host
+  hosts: all
   gather_facts: false
+  vars:
+    peers: "{{{{ query(bench_lookup, *bench_terms, **bench_options) if bench_lookup else bench_expected }}}}"
   tasks:
-    - name: Look up
-      ansible.builtin.set_fact:
-        found: "{{ query(bench_lookup, *bench_terms, **bench_options) if bench_lookup else bench_terms }}"
-      loop: "{{ range(bench_calls | int) | list }}"
+    - name: Reference the peers {references} time(s)
+      ansible.builtin.assert:
+        that: {checks}
+        quiet: true
+      ignore_errors: {dead}
 """
-
-COLD_CALL = """\
-import json, sys, time
-from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader, lookup_loader
-name, terms, options, collections = json.loads(sys.argv[1])
-init_plugin_loader([collections])
-started = time.perf_counter()
-plugin = lookup_loader.get(name, loader=DataLoader(), templar=None)
-plugin.run(terms, variables={}, **options)
-print(time.perf_counter() - started)
-"""
+# One reference to the lookup each.
+CHECKS = ["peers | length == 100", "peers | unique | length == 100", "peers[0] is string"]
 
 
 def say(message: str) -> None:
@@ -83,45 +100,113 @@ def say(message: str) -> None:
 # ------------------------------------------------------------ collections
 
 
-def ensure_collections() -> str:
-    """Put peerage.peerage (this checkout) and community.general under COLLECTIONS; return the latter's version."""
+def ensure_collections() -> dict[str, str]:
+    """Put peerage.peerage (this checkout) and the borrowed collections under COLLECTIONS; return their versions."""
     peerage = COLLECTIONS / "ansible_collections" / "peerage" / "peerage"
     if not peerage.exists():
         peerage.parent.mkdir(parents=True, exist_ok=True)
         peerage.symlink_to(ROOT, target_is_directory=True)
-    general = COLLECTIONS / GENERAL_PREFIX
-    if not (general / "plugins" / "lookup" / "dig.py").exists():
-        install_community_general(general)
-    return json.loads((general / "MANIFEST.json").read_text())["collection_info"]["version"]
+    missing = [name for name in BORROWED if not (COLLECTIONS / "ansible_collections" / name / "MANIFEST.json").exists()]
+    if missing:
+        say("taking %s from PyPI's %s into %s" % (", ".join(missing), ANSIBLE_PACKAGE, COLLECTIONS.relative_to(ROOT)))
+        with tempfile.TemporaryDirectory(prefix="peerage-bench-download.") as downloads:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", downloads, ANSIBLE_PACKAGE],
+                check=True,
+            )
+            wheel = next(Path(downloads).glob("ansible-*.whl"))
+            with zipfile.ZipFile(wheel) as archive:
+                for name in missing:
+                    prefix = "ansible_collections/%s/" % name
+                    shutil.rmtree(COLLECTIONS / prefix, ignore_errors=True)
+                    archive.extractall(COLLECTIONS, members=[m for m in archive.namelist() if m.startswith(prefix)])
+    return {
+        name.replace("/", "."): json.loads((COLLECTIONS / "ansible_collections" / name / "MANIFEST.json").read_text())[
+            "collection_info"]["version"]
+        for name in BORROWED
+    }
 
 
-def install_community_general(general: Path) -> None:
-    galaxy = Path(sys.executable).with_name("ansible-galaxy")
-    say("installing community.general into %s" % COLLECTIONS.relative_to(ROOT))
-    try:
-        done = subprocess.run(
-            [str(galaxy), "collection", "install", "community.general", "-p", str(COLLECTIONS)],
-            capture_output=True, text=True, timeout=180, check=False,
-        )
-        if done.returncode == 0 and (general / "plugins" / "lookup" / "dig.py").exists():
-            return
-        reason = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        reason = str(exc)
-    say("Galaxy cannot be used (%s); taking community.general from PyPI's %s" % (reason, ANSIBLE_PACKAGE))
-    with tempfile.TemporaryDirectory(prefix="peerage-bench-download.") as downloads:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", downloads, ANSIBLE_PACKAGE],
-            check=True,
-        )
-        wheel = next(Path(downloads).glob("ansible-*.whl"))
-        shutil.rmtree(general, ignore_errors=True)
-        with zipfile.ZipFile(wheel) as archive:
-            members = [name for name in archive.namelist() if name.startswith(GENERAL_PREFIX)]
-            archive.extractall(COLLECTIONS, members=members)
+# ------------------------------------------------------------- lookups
+
+
+def lookups(dns_name: str, server: str, dead: bool) -> dict[str, tuple[str, list[str], dict[str, Any]]]:
+    """Label -> (lookup, terms, options): the A records of ``dns_name`` at ``server`` (port 53)."""
+    # The same patience everywhere a lookup lets it be set: one try of one second.
+    peerage = {"nameserver": [server], "record_types": ["A"], "app_name": "x", "timeout": 1, "retries": 0}
+    table = {
+        "peerage.peerage.dns (cache)": ("peerage.peerage.dns", [dns_name], peerage),
+        "peerage.peerage.dns (cache=false)": ("peerage.peerage.dns", [dns_name], dict(peerage, cache=False)),
+        "community.dns.lookup": ("community.dns.lookup", [dns_name],
+                                 {"type": "A", "server": [server], "query_timeout": 1, "query_retry": 0}),
+    }
+    if not dead:
+        # dig cannot be given a timeout (dnspython's 5 s apply), so it sits out the dead nameserver.
+        table["community.general.dig"] = ("community.general.dig", [dns_name, "@" + server], {"qtype": "A"})
+    return table
 
 
 # ------------------------------------------------------------- measuring
+
+
+class QueryLog:
+    """Counts the queries dnsmasq has logged (log-queries), one per line ``query[TYPE] name from ...``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def count(self) -> int:
+        try:
+            return sum(1 for line in self.path.read_text(errors="replace").splitlines() if re.search(r"query\[", line))
+        except FileNotFoundError:
+            return 0
+
+
+class Runner:
+    """ansible-playbook on local hosts; run() gives the wall time, the queries asked and the ignored failures."""
+
+    def __init__(self, workdir: Path, forks: int, queries: QueryLog) -> None:
+        self.workdir = workdir
+        self.queries = queries
+        (workdir / "ansible.cfg").write_text("[defaults]\nforks = %d\n" % forks)
+        self.env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+            ANSIBLE_CONFIG=str(workdir / "ansible.cfg"),
+            ANSIBLE_LOCALHOST_WARNING="false",
+        )
+        for key in [key for key in self.env if key.startswith("PEERAGE_")]:
+            del self.env[key]
+
+    def prepare(self, play: Play) -> tuple[Path, Path]:
+        inventory = self.workdir / ("hosts-%d.ini" % play.hosts)
+        inventory.write_text("[all]\n%s\n[all:vars]\nansible_connection=local\nansible_python_interpreter=%s\n" % (
+            "\n".join("h%03d" % n for n in range(1, play.hosts + 1)), sys.executable))
+        playbook = self.workdir / ("play-%d-%d-%s.yml" % (play.hosts, play.references, play.dead))
+        playbook.write_text(PLAYBOOK.format(
+            references=play.references, checks=json.dumps(CHECKS[: play.references]), dead=str(play.dead).lower()))
+        return inventory, playbook
+
+    def run(self, play: Play, lookup: str, terms: list[str], options: dict[str, Any],
+            expected: list[str]) -> tuple[float, int]:
+        inventory, playbook = self.prepare(play)
+        params = self.workdir / "params.json"
+        params.write_text(json.dumps({"bench_lookup": lookup, "bench_terms": terms, "bench_options": options,
+                                      "bench_expected": expected}))
+        command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(inventory), str(playbook),
+                   "-e", "@%s" % params]
+        before = self.queries.count()
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=self.workdir, env=self.env, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - started
+        what = lookup or "the baseline"
+        if done.returncode != 0:
+            raise RuntimeError("ansible-playbook failed for %s:\n%s" % (what, done.stdout[-3000:]))
+        ignored = sum(int(n) for n in re.findall(r"ignored=(\d+)", done.stdout))
+        # The lookups must really have answered (or, at the dead nameserver, really have failed) on every host.
+        if ignored != (play.hosts if play.dead and lookup else 0):
+            raise RuntimeError("%s: %d host(s) failed in %r:\n%s" % (what, ignored, play.label, done.stdout[-3000:]))
+        return wall, self.queries.count() - before
 
 
 def spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
@@ -131,145 +216,85 @@ def spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
     )
 
 
-def calls_time(plugin: Any, terms: list[str], options: dict[str, Any], calls: int) -> float:
-    """Seconds per call over ``calls`` calls in this process."""
-    started = time.perf_counter()
-    for _call in range(calls):
-        plugin.run(terms, variables={}, **options)
-    return (time.perf_counter() - started) / calls
-
-
-def cold_call(name: str, terms: list[str], options: dict[str, Any]) -> float:
-    """Seconds for a new process to load the lookup and call it once (start-up of Python itself left out)."""
-    argument = json.dumps([name, terms, options, str(COLLECTIONS)])
-    done = subprocess.run([sys.executable, "-c", COLD_CALL, argument], capture_output=True, text=True, check=True)
-    return float(done.stdout)
-
-
-class Playbook:
-    """ansible-playbook with one task looping a lookup ``calls`` times; run() gives its wall time."""
-
-    def __init__(self, workdir: Path, calls: int) -> None:
-        self.workdir = workdir
-        self.calls = calls
-        (workdir / "playbook.yml").write_text(PLAYBOOK)
-        (workdir / "ansible.cfg").write_text("")
-        self.env = dict(
-            os.environ,
-            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-            ANSIBLE_CONFIG=str(workdir / "ansible.cfg"),
-            ANSIBLE_LOCALHOST_WARNING="false",
-            ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-        )
-
-    def run(self, name: str, terms: list[str], options: dict[str, Any]) -> float:
-        params = self.workdir / "params.json"
-        params.write_text(json.dumps(
-            {"bench_lookup": name, "bench_terms": terms, "bench_options": options, "bench_calls": self.calls}))
-        command = [str(Path(sys.executable).with_name("ansible-playbook")), "playbook.yml", "-e", "@%s" % params]
-        started = time.perf_counter()
-        done = subprocess.run(command, cwd=self.workdir, env=self.env, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - started
-        if done.returncode != 0:
-            raise RuntimeError("ansible-playbook failed for %s:\n%s" % (name or "the baseline", done.stdout[-3000:]))
-        return wall
-
-
 # ------------------------------------------------------------------ main
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--runs", type=int, default=7, help="runs of in-process calls and cold calls (default 7)")
-    parser.add_argument("--calls", type=int, default=50, help="in-process calls per run (default 50)")
-    parser.add_argument("--playbook-runs", type=int, default=5, help="ansible-playbook runs per lookup (default 5)")
-    parser.add_argument("--playbook-calls", type=int, default=50, help="loop items of the task (default 50)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of every play (default 3)")
+    parser.add_argument("--forks", type=int, default=10, help="ansible-playbook forks (default 10)")
     args = parser.parse_args(argv)
 
-    general_version = ensure_collections()
+    versions = ensure_collections()
     from ansible import __version__ as core_version
-    from ansible.parsing.dataloader import DataLoader
-    from ansible.plugins.loader import init_plugin_loader, lookup_loader
     from dns.version import version as dnspython_version
 
     sys.path.insert(0, str(SETUP_DNS))
     import dns_server
     import make_zone
 
-    init_plugin_loader([str(COLLECTIONS)])
-    loader = DataLoader()
-    plugins = {name: lookup_loader.get(name, loader=loader, templar=None)
-               for name in ("peerage.peerage.dns", "community.general.dig")}
     dnsmasq = subprocess.run(["dnsmasq", "--version"], capture_output=True, text=True, check=True).stdout.split()[2]
-
-    load_before = os.getloadavg()[0]
+    load_before = os.getloadavg()
     state = Path(tempfile.mkdtemp(prefix="peerage-bench-dns."))
+    # (play, label) -> wall times and query counts; (play, "") is the baseline.
+    walls: dict[tuple[Play, str], list[float]] = {}
+    queries: dict[tuple[Play, str], list[int]] = {}
+    labels: dict[Play, list[str]] = {}
     try:
         zone_file, expected_file = make_zone.write(str(state))
-        cases = json.loads(Path(expected_file).read_text())["cases"]
-        server = dns_server.start_dns(str(state), zone_file)
-        address, port = server.rsplit(":", 1)
-        say("dnsmasq %s serves the test zone on %s" % (dnsmasq, server))
-        # (DNS name, lookup) -> (terms, options): the same A question to the same server.
-        queries: dict[tuple[str, str], tuple[list[str], dict[str, Any]]] = {}
-        for case in CASES:
-            dns_name = cases[case]["name"]
-            queries[dns_name, "peerage.peerage.dns"] = (
-                [dns_name], {"nameserver": [server], "record_types": ["A"], "app_name": "x"})
-            queries[dns_name, "community.general.dig"] = ([dns_name, "@" + address], {"qtype": "A", "port": int(port)})
-            for name in ("peerage.peerage.dns", "community.general.dig"):
-                # Also the warm-up: imports and first connection are not timed.
-                terms, options = queries[dns_name, name]
-                got = sorted(item.split("@", 1)[-1] for item in plugins[name].run(terms, variables={}, **options))
-                if got != sorted(cases[case]["values"]):
-                    raise RuntimeError("%s returned %d addresses for %s, not the %d of the zone"
-                                       % (name, len(got), dns_name, len(cases[case]["values"])))
-        playbook = Playbook(state, args.playbook_calls)
-        timings: dict[tuple[str, str], dict[str, list[float]]] = {
-            key: {"calls": [], "cold": [], "playbook": []} for key in queries
-        }
-        baseline = []
-        # Runs are interleaved, so a change of load on the machine falls on every lookup alike.
-        for run in range(max(args.runs, args.playbook_runs)):
-            say("run %d of %d" % (run + 1, max(args.runs, args.playbook_runs)))
-            if run < args.playbook_runs:
-                baseline.append(playbook.run("", [], {}))
-            for (dns_name, name), (terms, options) in queries.items():
-                if run < args.runs:
-                    timings[dns_name, name]["calls"].append(calls_time(plugins[name], terms, options, args.calls))
-                    timings[dns_name, name]["cold"].append(cold_call(name, terms, options))
-                if run < args.playbook_runs:
-                    timings[dns_name, name]["playbook"].append(playbook.run(name, terms, options))
+        case = json.loads(Path(expected_file).read_text())["cases"]["hundred"]
+        dns_server.start_dns(str(state), zone_file, listen=LISTEN, port=DNS_PORT, log_queries=True)
+        dns_server.start_blackhole(str(state), listen=DEAD_LISTEN, port=DNS_PORT)
+        say("dnsmasq %s serves the test zone on %s:%d; nothing answers on %s:%d"
+            % (dnsmasq, LISTEN, DNS_PORT, DEAD_LISTEN, DNS_PORT))
+        workdir = state / "play"
+        workdir.mkdir()
+        runner = Runner(workdir, args.forks, QueryLog(state / "dns.log"))
+        expected = ["x@%s" % address for address in case["values"]]
+        say("warming up: every lookup once on 10 hosts, not timed")
+        for lookup, terms, options in lookups(case["name"], LISTEN, False).values():
+            runner.run(Play("warm-up", 10, 1), lookup, terms, options, expected)
+        # A fixed seed: the same order for the same --runs, but not always the baseline first.
+        order = random.Random(53)
+        for run in range(args.runs):
+            say("run %d of %d" % (run + 1, args.runs))
+            for play in PLAYS:
+                table = lookups(case["name"], DEAD_LISTEN if play.dead else LISTEN, play.dead)
+                labels[play] = list(table)
+                items = [("", ("", [], {})), *table.items()]
+                order.shuffle(items)
+                for label, (lookup, terms, options) in items:
+                    wall, asked = runner.run(play, lookup, terms, options, expected)
+                    walls.setdefault((play, label), []).append(wall)
+                    queries.setdefault((play, label), []).append(asked)
     finally:
         dns_server.stop(str(state))
         shutil.rmtree(state, ignore_errors=True)
 
-    rows = [
-        (
-            dns_name, str(len(cases[dns_name.split(".")[0]]["values"])), name,
-            spread(timing["calls"], 1000),
-            spread(timing["cold"], 1000, 0),
-            spread(timing["playbook"], 1, 2),
-            "%.1f" % ((statistics.median(timing["playbook"]) - statistics.median(baseline)) * 1000
-                      / args.playbook_calls),
-        )
-        for (dns_name, name), timing in timings.items()
-    ]
-    print("One A query to dnsmasq %s on loopback; ansible-core %s, dnspython %s, community.general %s."
-          % (dnsmasq, core_version, dnspython_version, general_version))
+    print("peerage.peerage.dns beside community.general.dig %s and community.dns.lookup %s; ansible-core %s,"
+          " dnspython %s, dnsmasq %s on loopback; forks %d."
+          % (versions["community.general"], versions["community.dns"], core_version, dnspython_version, dnsmasq,
+             args.forks))
     # Other work on the machine shows in every figure; the load average says how much there was.
-    print("Load average (1 min) %.2f before, %.2f after, on %d CPUs."
-          % (load_before, os.getloadavg()[0], os.cpu_count() or 0))
-    print("Median [min-max]. in-process: %d runs of %d calls; cold call: %d new processes;"
-          " playbook: %d runs of one task looping %d times."
-          % (args.runs, args.calls, args.runs, args.playbook_runs, args.playbook_calls))
-    header = ("name", "A", "lookup", "in-process ms/call", "cold call ms", "playbook s",
-              "playbook ms/call")
-    rows.append(("(no lookup)", "", "baseline loop", "", "", spread(baseline, 1, 2), ""))
+    print("Load average (1, 5 min) %.2f, %.2f before, %.2f, %.2f after, on %d CPUs."
+          % (*load_before[:2], *os.getloadavg()[:2], os.cpu_count() or 0))
+    print("Median [min-max] of %d interleaved runs. ms/host = (median play - median baseline) / hosts;"
+          " queries = what dnsmasq logged in one play (median)." % args.runs)
+    header = ("play", "lookup", "play s", "ms/host", "vs dig", "queries")
+    rows = []
+    for play in PLAYS:
+        baseline = statistics.median(walls[play, ""])
+        per_host = {label: (statistics.median(walls[play, label]) - baseline) * 1000 / play.hosts
+                    for label in labels[play]}
+        dig = per_host.get("community.general.dig")
+        rows.append((play.label, "(no lookup)", spread(walls[play, ""]), "", "", ""))
+        for label in labels[play]:
+            rows.append(("", label, spread(walls[play, label]), "%.1f" % per_host[label],
+                         "%.2fx" % (per_host[label] / dig) if dig else "",
+                         "-" if play.dead else "%d" % statistics.median(queries[play, label])))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-    print("playbook ms/call = (median playbook - median baseline) / %d." % args.playbook_calls)
     return 0
 
 

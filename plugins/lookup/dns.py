@@ -24,6 +24,8 @@ options:
 extends_documentation_fragment:
   - peerage.peerage.common
   - peerage.peerage.common.plugin_config
+  - peerage.peerage.cache
+  - peerage.peerage.cache.plugin_config
   - peerage.peerage.dns
   - peerage.peerage.dns.plugin_config
 """

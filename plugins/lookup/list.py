@@ -22,6 +22,8 @@ options:
 extends_documentation_fragment:
   - peerage.peerage.common
   - peerage.peerage.common.plugin_config
+  - peerage.peerage.cache
+  - peerage.peerage.cache.plugin_config
   - peerage.peerage.list
   - peerage.peerage.list.plugin_config
 """

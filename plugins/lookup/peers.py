@@ -35,6 +35,8 @@ extends_documentation_fragment:
   - peerage.peerage.custom.plugin_config
   - peerage.peerage.common
   - peerage.peerage.common.plugin_config
+  - peerage.peerage.cache
+  - peerage.peerage.cache.plugin_config
   - peerage.peerage.dns
   - peerage.peerage.dns.plugin_config
   - peerage.peerage.list

@@ -15,15 +15,43 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.peerage.peerage.plugins.module_utils import via_dns, via_list, via_self, via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, NoPeersFound, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
 
+
+# The built-in providers are imported when first run, not with this file: the dns
+# provider brings in dnspython and udp the beacon code, which a lookup of another
+# provider (or a cached answer) would pay for in every forked worker for nothing.
+def _via_self():
+    from ansible_collections.peerage.peerage.plugins.module_utils import via_self
+
+    return via_self
+
+
+def _via_list():
+    from ansible_collections.peerage.peerage.plugins.module_utils import via_list
+
+    return via_list
+
+
+def _via_dns():
+    from ansible_collections.peerage.peerage.plugins.module_utils import via_dns
+
+    return via_dns
+
+
+def _via_udp():
+    from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
+
+    return via_udp
+
+
+# A provider name maps to its module, or to a function that imports it.
 BUILTIN_PROVIDERS = {
-    "self": via_self,
-    "list": via_list,
-    "dns": via_dns,
-    "udp": via_udp,
+    "self": _via_self,
+    "list": _via_list,
+    "dns": _via_dns,
+    "udp": _via_udp,
 }
 
 # How a lookup's terms map onto each built-in provider's options.
@@ -38,11 +66,14 @@ TERM_OPTIONS = {
 def builtin_provider(via):
     """Return the ``poll`` function of a built-in provider, or raise naming the allowed ones."""
     try:
-        return BUILTIN_PROVIDERS[via].poll
+        provider = BUILTIN_PROVIDERS[via]
     except KeyError:
         raise OptionError(
             "unknown provider %r: built-in providers are %s" % (via, ", ".join(sorted(BUILTIN_PROVIDERS)))
         )
+    if not hasattr(provider, "poll"):
+        provider = BUILTIN_PROVIDERS[via] = provider()
+    return provider.poll
 
 
 def register_provider(via, module):

@@ -42,6 +42,8 @@ PROVIDER_OPTIONS = {
         "settle",
         "include_self",
         "peerage_compat",
+        "peerage_group",
+        "peerage_port",
     ),
 }
 

@@ -37,6 +37,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.option_values impo
     as_shell_name,
     as_text,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.render_elixir import ELIXIR_FORMATS, elixir_renderers
 
 FORMATS = (
     "erlang_config",
@@ -48,6 +49,7 @@ FORMATS = (
     "csv",
     "rabbitmq",
     "elasticsearch",
+    *ELIXIR_FORMATS,
 )
 
 DEFAULT_COMMENT = "Managed by peerage.peerage"
@@ -59,24 +61,34 @@ DEFAULT_ENV_SEPARATOR = " "
 # --- quoting -----------------------------------------------------------------
 
 
+def quote_text(text, opening, closing, escaped, code_point_escape):
+    """``text`` between ``opening`` and ``closing``, as a scanner's quoted literal.
+
+    A backslash goes before each character of ``escaped``; other printable
+    ASCII stays as it is; anything else is written as ``code_point_escape %
+    code point``, which reads back as the same character whatever the file's
+    encoding.
+    """
+    out = [opening]
+    for char in text:
+        if char in escaped:
+            out.append("\\" + char)
+        elif " " <= char <= "~":
+            out.append(char)
+        else:
+            out.append(code_point_escape % ord(char))
+    out.append(closing)
+    return "".join(out)
+
+
 def quote_atom(text):
     """Write ``text`` as a single-quoted Erlang atom.
 
     Always quoted, so ``app@fd00::1`` and ``my-app@host-1.example.com`` are
     atoms too. Backslash and quote are escaped; anything outside printable
-    ASCII is written as ``\\x{HH}``, which the Erlang scanner reads back as
-    the same character whatever the file's encoding.
+    ASCII is written as ``\\x{HH}``.
     """
-    out = ["'"]
-    for char in text:
-        if char in "\\'":
-            out.append("\\" + char)
-        elif " " <= char <= "~":
-            out.append(char)
-        else:
-            out.append("\\x{%X}" % ord(char))
-    out.append("'")
-    return "".join(out)
+    return quote_text(text, "'", "'", "\\'", "\\x{%X}")
 
 
 def erlang_atom_list(texts):
@@ -318,6 +330,7 @@ _RENDERERS = {
     "rabbitmq": (_render_rabbitmq, _COMMENT_OPTION),
     "elasticsearch": (_render_elasticsearch, dict(_COMMENT_OPTION, port=(_check_port, None))),
 }
+_RENDERERS.update(elixir_renderers(DEFAULT_COMMENT))
 
 
 def _check_format(fmt):

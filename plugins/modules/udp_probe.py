@@ -81,7 +81,7 @@ sources:
 dropped:
   description:
     - Packets dropped, by reason (V(oversized), V(malformed), V(version), V(peerage), V(cluster), V(mac), V(stale),
-      V(replay), V(unsolicited), V(node_name), V(self)).
+      V(replay), V(flood), V(unsolicited), V(node_name), V(self)).
   returned: always
   type: dict
   sample: {cluster: 2, mac: 1}

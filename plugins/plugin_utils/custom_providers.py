@@ -11,6 +11,7 @@ one function. What it returns is checked by the same core as the built-ins.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -52,12 +53,13 @@ def check_trusted(path: str, trusted: Sequence[str], allow_any_path: bool) -> st
     trusted, unless ``allow_any_provider_path`` widens that.
     """
     real = os.path.realpath(path)
-    if allow_any_path or any(_inside(real, folder) for folder in trusted if folder):
+    folders = list(dict.fromkeys(folder for folder in trusted if folder))
+    if allow_any_path or any(_inside(real, folder) for folder in folders):
         return real
     raise OptionError(
         "custom provider file %s is outside the folders provider files load from (%s): a provider file is code run"
         " on the controller, so it must be in the playbook's folder or in provider_paths; add its folder to"
-        " provider_paths, or set allow_any_provider_path" % (real, ", ".join(folder for folder in trusted if folder))
+        " provider_paths, or set allow_any_provider_path" % (real, ", ".join(folders))
     )
 
 
@@ -132,7 +134,8 @@ def load_provider_file(path: str) -> Poll:
         sys.modules.pop(module_name, None)
         raise OptionError("custom provider %s has no function poll(options)" % path)
     takes_options = bool(inspect.signature(poll).parameters)
-    loaded: Poll = poll if takes_options else (lambda _options: poll())
+    # The wrapper keeps poll as __wrapped__, so the provider file's settings (CACHE) stay visible.
+    loaded: Poll = poll if takes_options else functools.wraps(poll)(lambda _options: poll())
     _LOADED[real] = (version, loaded)
     return loaded
 

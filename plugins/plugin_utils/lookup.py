@@ -32,6 +32,11 @@ from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers i
     lookup_provider,
 )
 from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import VARIABLE_PREFIX
+from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import (
+    CACHE_OPTIONS,
+    provider_allows_cache,
+    run_cached,
+)
 
 display = Display()
 
@@ -87,7 +92,7 @@ class PeerageLookup(LookupBase):
 
     def _discover(self, terms: list[Any], variables: dict[str, Any], kwargs: dict[str, Any]) -> list[str]:
         via = self.VIA or self._chosen_provider(variables, kwargs)
-        reads = options_read(via)
+        reads = (*options_read(via), *CACHE_OPTIONS)
         self.set_options(var_options=OptionVariables(variables, reads, self._templar), direct=kwargs)
         options: dict[str, Any] = {key: value for key, value in self.get_options().items() if key in reads}
         if terms and via in TERM_OPTIONS:
@@ -98,7 +103,7 @@ class PeerageLookup(LookupBase):
                 options[key] = self._templar.template(variables.get(key))
         report = self._report if options.get("log_results", True) else None
         if via in BUILTIN_PROVIDERS:
-            return discover(via, options, report)
+            return run_cached(via, options, lambda: discover(via, options, report), report)
         return self._run_custom(via, terms, variables, options, report)
 
     def _chosen_provider(self, variables: Mapping[str, Any], kwargs: dict[str, Any]) -> str:
@@ -136,7 +141,12 @@ class PeerageLookup(LookupBase):
             except BaseException as exc:  # SystemExit too: a provider must not end the lookup's process
                 raise AnsibleLookupError("%s failed: %s" % (source, describe_exception(exc))) from exc
 
-        return run_provider(call, options, source, report)
+        # A provider file's answer is kept for the run only when the file says it may be (CACHE = True).
+        opted_in = not is_lookup_fqcn(via) and provider_allows_cache(poll)
+        return run_cached(
+            "custom:%s" % source, provider_options, lambda: run_provider(call, options, source, report), report, source,
+            opted_in,
+        )
 
     @staticmethod
     def _report(message: str, verbosity: int) -> None:

@@ -5,7 +5,7 @@
 """A scripted DNS for the unit tests: nameservers, the system resolver and the clock.
 
 Module and module_utils tests run without ansible-core's controller code, so
-this file uses only the standard library, dnspython and pytest.
+this file uses only the standard library, dnspython, pytest and hypothesis.
 """
 
 from __future__ import annotations
@@ -22,8 +22,14 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 import pytest
+from hypothesis import settings
 
 from ansible_collections.peerage.peerage.plugins.module_utils import via_dns
+
+# Property tests: no example database left in the checkout, and no per-example time limit,
+# which a loaded two-core machine would turn into failures that say nothing about the code.
+settings.register_profile("peerage", database=None, deadline=None)
+settings.load_profile("peerage")
 
 SERVER = ("10.0.0.53", 53)
 
@@ -187,3 +193,26 @@ class Reports:
 @pytest.fixture
 def reports():
     return Reports()
+
+
+# What a module or lookup says of an error nobody foresaw, "%s" standing for the error's type and text.
+UNEXPECTED_ERROR = (
+    "unexpected error in peerage.peerage, its traceback is shown at -vvv"
+    " (ansible-core 2.19 and later: with ANSIBLE_DISPLAY_TRACEBACK=error): %s"
+)
+
+
+@pytest.fixture(params=[True, False], ids=["tracebacks_on", "tracebacks_off"])
+def tracebacks(request, monkeypatch):
+    """Whether Ansible asked the module for tracebacks (-vvv before 2.19, ANSIBLE_DISPLAY_TRACEBACK=error after).
+
+    Before ansible-core 2.19 a module always returns the traceback it is given
+    and the controller shows it at -vvv, so both cases expect it there.
+    """
+    try:
+        from ansible.module_utils._internal import _traceback
+    except ImportError:
+        return True
+
+    monkeypatch.setattr(_traceback, "_is_traceback_enabled", lambda event: request.param)
+    return request.param

@@ -11,7 +11,12 @@ playbook() {
     ansible-playbook -i "$INVENTORY_PATH" "$@"
 }
 
-playbook providers.yml "$@"
+# A provider file outside the playbook's folder: refused unless allowed.
+cp unsorted_duplicates.py "$WORK/outside.py"
+playbook providers.yml -e "outside_provider=$WORK/outside.py" "$@"
+PEERAGE_ALLOW_ANY_PROVIDER_PATH=true ansible localhost -m ansible.builtin.debug \
+    -a "msg={{ query('peerage.peerage.peers', via='$WORK/outside.py', app_name='x') }}" | tee "$WORK/outside.out"
+grep -F 'x@HOST-A.example' "$WORK/outside.out"
 
 # Option sources, lowest first: ansible.cfg [peerage], PEERAGE_* environment
 # variables, Ansible variables (peerage_*), the lookup call.

@@ -183,7 +183,7 @@ done
 [ "$(checksums)" = "${before}" ]
 
 # --check --diff shows what would change and writes nothing.
-play dns --check --diff -e '{"peerage_dns_name": ["three.e2e.peerage.test"]}' -e peerage_min_peers=3 \
+play dns --check --diff -e '{"peerage_dns_name": ["three.e2e.peerage.test"]}' -e peerage_min_peers=2 \
     -e peerage_include_self=false
 grep -qxF -- "-$(sed -n 2p "${WORK}/expected.config")" "${WORK}/play.log"
 grep -qF -- "+[{kernel, [{sync_nodes_optional, ['app@$(address h2)', 'app@$(address h3)']}" "${WORK}/play.log"
@@ -200,7 +200,9 @@ fresh_nodes
 play list
 check_files
 start_cluster_and_check list
-grep -q 'Query the peerage.peerage.peers lookup once' "${WORK}/play.log"
+grep -q 'Discover the peers once for the play' "${WORK}/play.log"
+# Discovery on the hosts is skipped once for the play, not once per host.
+[ "$(sed -n '/Discover the peers on each host/,/^$/p' "${WORK}/play.log" | grep -c '^skipping:')" -eq 1 ]
 
 # --- udp: beacons on every host, then a probe from every host, one fork ------
 fresh_nodes

@@ -91,6 +91,44 @@ for host in "${HOSTS[@]}"; do
 done
 [ "$(snapshot)" = "${written}" ]
 
+# The guard checks the list each host writes, after removing the host itself:
+# discovery finding only n1 leaves n1 with an empty list, which is refused.
+play_fails --limit n1 -e '{"peerage_node_list": ["app@10.0.0.1"]}' -e peerage_include_self=false
+fatal n1 | grep -qF 'peerage: the list provider found only this host (app@10.0.0.1), so with peerage_include_self=false its peer list would be empty, and an empty peer list is only written with peerage_allow_empty=true; no file was changed.'
+[ "$(snapshot)" = "${written}" ]
+# peerage_min_peers counts that list too: n1 would write 2 names.
+play_fails --limit n1 -e peerage_include_self=false -e peerage_min_peers=3
+fatal n1 | grep -qF "peerage: this host's peer list would name 2 node(s) (app@10.0.0.2, app@10.0.0.3; the list provider found app@10.0.0.1, app@10.0.0.2, app@10.0.0.3, and peerage_include_self=false), fewer than peerage_min_peers=3; no file was changed."
+[ "$(snapshot)" = "${written}" ]
+
+# Peers named app@... never get this host added as another app's node.
+play_fails -e peerage_app_name=other
+fatal n1 | grep -qF "peerage: peerage_include_self=true would add this host as other@10.0.0.1, but the peers found are named app@10.0.0.1, app@10.0.0.2, app@10.0.0.3 (app name 'app'), not 'other': set peerage_app_name"
+[ "$(snapshot)" = "${written}" ]
+# With peerage_app_name unset, this host would be nonode@...: refused, naming the variable.
+ansible-playbook -i "${HERE}/inventory.ini" "${HERE}/no_app_name.yml" -e "out_dir=${OUT}" 2>&1 | tee "${OUT}/play.log" && exit 1
+fatal n1 | grep -qF "would add this host as nonode@10.0.0.1, but the peers found are named app@10.0.0.1, app@10.0.0.2, app@10.0.0.3 (app name 'app'), not 'nonode': set peerage_app_name to the peers' app name (it is unset, so 'nonode')"
+[ "$(snapshot)" = "${written}" ]
+
+# Every file is checked and rendered before the first is written: n2's second
+# file has a bad option, so n2 writes neither (n1, checked for the play, passes).
+play_fails -e "{\"peerage_files\": [{\"dest\": \"${OUT}/{{ inventory_hostname }}/first.json\", \"format\": \"json\"},
+    {\"dest\": \"${OUT}/{{ inventory_hostname }}/second.config\", \"format\": \"erlang_config\",
+     \"options\": {\"mandatory\": \"{{ 'maybe' if inventory_hostname == 'n2' else 'yes' }}\"}}]}"
+fatal n2 | grep -qF "peerage: peerage_files[1] (dest ${OUT}/n2/second.config): invalid erlang_config option mandatory 'maybe': expected a boolean (true or false); no file was changed."
+[ ! -e "${OUT}/n2/first.json" ] && [ ! -e "${OUT}/n2/second.config" ]
+[ -e "${OUT}/n1/first.json" ] && [ -e "${OUT}/n1/second.config" ]
+rm -f "${OUT}"/n*/first.json "${OUT}"/n*/second.config
+# n1 and n3 wrote, so their handler ran: only its record changed.
+[ "$(grep -v notified <<<"$(snapshot)")" = "$(grep -v notified <<<"${written}")" ]
+written="$(snapshot)"
+
+# A vaulted secret of another play (undefined here) is never read by a list or dns run.
+for where in controller hosts; do
+    play -e peerage_discover_on="${where}" -e '{"peerage_secret": "{{ vault_peerage_secret }}"}'
+    [ "$(changed_count)" -eq 0 ]
+done
+
 # A failed discovery is never "no peers": nothing answers on port 9, and the
 # run fails on every host, on the controller or on the hosts, whatever
 # peerage_allow_empty says.
@@ -109,10 +147,11 @@ grep -qF 'peerage_via=udp probes the network segment of the hosts: set peerage_d
 play_fails -e peerage_via=static_peers -e peerage_discover_on=hosts
 grep -qF 'custom providers run on the controller only: set peerage_discover_on=controller' "${OUT}/play.log"
 play_fails -e '{"peerage_files": [{"dest": "/tmp/x", "format": "json", "src": "members.j2"}]}'
-grep -qF 'each entry of peerage_files needs dest and exactly one of format (a built-in format) or src (a template); these do not: [{"dest": "/tmp/x", "format": "json", "src": "members.j2"}]' "${OUT}/play.log"
+grep -qF 'peerage: peerage_files[0] (dest /tmp/x): it needs exactly one of format (a built-in format) or src (a template); no file was changed.' "${OUT}/play.log"
 play_fails -e '{"peerage_files": [{"dest": "/tmp/x", "format": "yaml"}]}'
-grep -q 'Validating arguments against arg spec' "${OUT}/play.log"
-grep -qF 'got: yaml found in peerage_files' "${OUT}/play.log"
+grep -qF "peerage: peerage_files[0] (dest /tmp/x): format 'yaml' is not one of erlang_config, hosts_erlang," "${OUT}/play.log"
+# The settings are checked once for the play, before discovery.
+if grep -q 'Discover the peers once for the play' "${OUT}/play.log"; then exit 1; fi
 play_fails -e peerage_discover_on=everywhere
 grep -qF 'peerage_discover_on' "${OUT}/play.log"
 [ "$(snapshot)" = "${written}" ]

@@ -11,6 +11,7 @@ import pathlib
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.peerage.peerage.plugins.filter import role_plan
 from ansible_collections.peerage.peerage.plugins.filter.peers import FilterModule
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS, render_peers
@@ -25,12 +26,14 @@ def test_filter_names():
 
 def test_every_filter_has_a_documentation_file():
     folder = pathlib.Path(__file__).parents[4] / "plugins" / "filter"
-    assert {path.stem for path in folder.glob("*.yml")} == set(FILTERS)
+    assert {path.stem for path in folder.glob("*.yml")} == set(FILTERS) | set(role_plan.FilterModule().filters())
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_format_filters_equal_render_peers(fmt):
-    assert FILTERS["to_" + fmt](PEERS) == FILTERS["render_peers"](PEERS, fmt) == render_peers(PEERS, fmt)
+    # release_env writes one node, this host's own.
+    peers = PEERS[:1] if fmt == "release_env" else PEERS
+    assert FILTERS["to_" + fmt](peers) == FILTERS["render_peers"](peers, fmt) == render_peers(peers, fmt)
 
 
 def test_options_reach_the_core():

@@ -25,6 +25,7 @@ from ansible.template import Templar, trust_as_template
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.plugin_utils import lookup as lookup_plugin_utils
+from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR
 
 NS = ("10.0.0.53", 53)
 
@@ -470,10 +471,7 @@ def test_an_unforeseen_error_is_a_lookup_error_naming_its_type(lookups, monkeypa
     monkeypatch.setattr(lookup_plugin_utils.display, "verbosity", 3)
     with pytest.raises(AnsibleLookupError) as caught:
         lookups.run("list", "a@10.0.0.1")
-    assert str(caught.value) == (
-        "peerage.peerage.list: unexpected error in peerage.peerage, its traceback is shown at -vvv"
-        " (ansible-core 2.19 and later: with ANSIBLE_DISPLAY_TRACEBACK=error): ZeroDivisionError: division by zero"
-    )
+    assert str(caught.value) == "peerage.peerage.list: " + UNEXPECTED_ERROR % "ZeroDivisionError: division by zero"
     assert "Traceback (most recent call last)" in capsys.readouterr().out
 
 

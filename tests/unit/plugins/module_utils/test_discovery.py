@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import types
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import discovery
+from ansible_collections.peerage.peerage.plugins.module_utils import discovery, via_dns, via_list, via_self, via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import (
     DiscoveryFailed,
     NodeNameError,
@@ -82,9 +85,25 @@ def test_finish_refuses_an_invalid_name():
 
 
 def test_built_in_providers():
-    assert discovery.builtin_provider("list") is discovery.via_list.poll
-    assert discovery.builtin_provider("self") is discovery.via_self.poll
-    assert discovery.builtin_provider("dns") is discovery.via_dns.poll
+    assert discovery.builtin_provider("list") is via_list.poll
+    assert discovery.builtin_provider("self") is via_self.poll
+    assert discovery.builtin_provider("dns") is via_dns.poll
+    assert discovery.builtin_provider("udp") is via_udp.poll
+
+
+def test_providers_are_imported_only_when_run():
+    # A fresh interpreter: this one has imported dnspython for the other tests.
+    script = (
+        "import sys\n"
+        "from ansible_collections.peerage.peerage.plugins.module_utils import discovery\n"
+        "assert discovery.discover('list', {'node_list': ['a@10.0.0.1']}) == ['a@10.0.0.1']\n"
+        "loaded = sorted(m for m in sys.modules if m == 'dns' or m.endswith(('.via_dns', '.via_udp', '.beacon')))\n"
+        "print(','.join(loaded))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
 
 
 def test_unknown_provider_is_refused_naming_the_built_in_ones(providers):

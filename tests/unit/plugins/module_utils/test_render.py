@@ -15,7 +15,6 @@ import pytest
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.render import (
     DEFAULT_COMMENT,
-    FORMATS,
     erlang_atom_list,
     host_port,
     quote_args_file,
@@ -23,6 +22,11 @@ from ansible_collections.peerage.peerage.plugins.module_utils.render import (
     quote_shell_double,
     render_peers,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS as ALL_FORMATS
+from ansible_collections.peerage.peerage.plugins.module_utils.render_elixir import ELIXIR_FORMATS
+
+# The formats of render.py itself; test_render_elixir.py covers the Elixir ones.
+FORMATS = tuple(fmt for fmt in ALL_FORMATS if fmt not in ELIXIR_FORMATS)
 
 # Unsorted, with a duplicate and a non-canonical IPv6 spelling:
 # every format must show the normalised list.
@@ -96,6 +100,7 @@ COMMENT_MARKS = {
 def test_formats_are_the_documented_ones():
     # The public API: the role's templates and docs/formats.md name these, in this order.
     assert FORMATS == tuple("erlang_config hosts_erlang vm_args lines json env csv rabbitmq elasticsearch".split())
+    assert ALL_FORMATS == (*FORMATS, "peerage", "libcluster", "release_env")
     assert set(EXPECTED) == set(FORMATS) == set(EXPECTED_EMPTY)
 
 
@@ -381,7 +386,7 @@ def test_unknown_format_names_the_value_and_the_formats(fmt):
         render_peers(["a@10.0.0.1"], fmt)
     message = str(caught.value)
     assert repr(fmt) in message
-    assert ", ".join(FORMATS) in message
+    assert ", ".join(ALL_FORMATS) in message
 
 
 def test_unknown_format_is_reported_before_the_peers_are_checked():

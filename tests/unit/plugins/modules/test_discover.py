@@ -16,23 +16,9 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import beacon_settings
 from ansible_collections.peerage.peerage.plugins.modules import discover
+from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR as UNEXPECTED
 
 NAMESERVER = "10.0.0.53"
-
-
-@pytest.fixture(params=[True, False], ids=["tracebacks_on", "tracebacks_off"])
-def tracebacks(request, monkeypatch):
-    """Whether Ansible asked the module for tracebacks (-vvv before 2.19, ANSIBLE_DISPLAY_TRACEBACK=error after)."""
-    from ansible.module_utils._internal import _traceback
-
-    monkeypatch.setattr(_traceback, "_is_traceback_enabled", lambda event: request.param)
-    return request.param
-
-
-UNEXPECTED = (
-    "unexpected error in peerage.peerage, its traceback is shown at -vvv"
-    " (ansible-core 2.19 and later: with ANSIBLE_DISPLAY_TRACEBACK=error): %s"
-)
 
 
 def run_module(capsys, args):

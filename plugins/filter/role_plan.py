@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Filters of the peerage role: each host's guarded peer list, its files rendered, the options it passes on.
+
+Thin over ``plugins/module_utils/role_plan.py``; each filter's documentation
+is the YAML file of the same name in this folder.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.errors import AnsibleFilterError
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.peerage.peerage.plugins.module_utils import role_plan
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+
+
+def _call(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
+    """Run a core function; report its errors as filter errors that start with 'peerage: '."""
+    try:
+        return func(*args, **kwargs)
+    except PeerageError as exc:
+        raise AnsibleFilterError("peerage: %s" % exc, orig_exc=exc) from exc
+
+
+def guarded_peers(
+    found: t.Any,
+    self_name: str,
+    via: str,
+    include_self: bool = True,
+    allow_empty: bool = False,
+    min_peers: int = 1,
+    app_name_set: bool = True,
+    failure: str | None = None,
+) -> list[str]:
+    """The exact list this host writes, or a failure naming why it may not be written."""
+
+    def guard() -> list[str]:
+        # Extra variables (-e peerage_include_self=false) arrive as text.
+        return t.cast(
+            "list[str]",
+            role_plan.guard(
+                found if found is not None else [],
+                self_name,
+                as_bool(include_self, "peerage_include_self", True),
+                as_bool(allow_empty, "peerage_allow_empty", False),
+                as_number(min_peers, "peerage_min_peers", 1, 0, kind=int),
+                "the %s provider" % via,
+                app_name_set=as_bool(app_name_set, "app_name_set", True),
+                failure=failure,
+            ),
+        )
+
+    return t.cast("list[str]", _call(guard))
+
+
+def files_to_write(files: t.Any, peers: t.Any, self_name: t.Any = None) -> list[dict[str, t.Any]]:
+    """Every entry of peerage_files checked, with its built-in format rendered as ``content``."""
+    planned = _call(role_plan.render_files, files, peers, self_name)
+    for item in planned:
+        if "content" in item:
+            # Text made from discovered names is written as it is, never templated again.
+            item["content"] = wrap_var(item["content"])
+    return t.cast("list[dict[str, t.Any]]", planned)
+
+
+def provider_option_names(via: str, beacon: bool = False) -> list[str]:
+    """The options the role passes to the provider ``via`` (or to a UDP beacon) from peerage_<option>."""
+    return t.cast("list[str]", _call(role_plan.role_option_names, via, beacon=bool(beacon)))
+
+
+class FilterModule:
+    """peerage.peerage filters of the role."""
+
+    def filters(self) -> dict[str, t.Callable[..., t.Any]]:
+        return {
+            "guarded_peers": guarded_peers,
+            "files_to_write": files_to_write,
+            "provider_option_names": provider_option_names,
+        }

@@ -1,0 +1,199 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What the peerage role writes on a host, and whether it may: the guard and the file checks.
+
+The role's filters are thin over these functions, so the guard is one piece
+of Python that a property test can hold to its invariant:
+
+* :func:`host_peers` is the exact list a host writes: what discovery found,
+  with the host's own node name added (``include_self``) or removed;
+* :func:`guard` returns that list only when it may be written, and raises
+  :class:`GuardRefused` otherwise, naming the setting that decides;
+* :func:`render_files` checks every entry of ``peerage_files`` and renders
+  every built-in format, so a bad entry or option stops the host before its
+  first file is written.
+
+Runs on the controller only, but kept to the module_utils rules (standard
+library, Python 3.8 syntax) like the rest of the core.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections.abc import Mapping
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.node_names import (
+    normalize_node_names,
+    parse_node_name,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import DISCOVERY_OPTIONS, options_read
+from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS, render_peers
+
+# Options the role decides itself rather than passing through from peerage_<option>:
+# the guard judges emptiness, and the role adds or removes each host's own name.
+ROLE_OWNED_OPTIONS = ("allow_empty", "include_self")
+# UDP options only the probe reads; a beacon takes the other udp options.
+PROBE_ONLY_OPTIONS = ("timeout", "interval", "expect", "settle", "include_self", "peerage_compat")
+
+NOTHING_CHANGED = "no file was changed."
+
+
+class GuardRefused(PeerageError):
+    """The list a host would write is not allowed; nothing may be written."""
+
+
+def role_option_names(via, beacon=False):
+    """The provider options the role passes from ``peerage_<option>`` variables for ``via``.
+
+    With ``beacon``, the options a UDP beacon shares with the probe: not
+    discovery's own, not the probe's.
+    """
+    names = [name for name in options_read(via) if name not in ROLE_OWNED_OPTIONS]
+    if beacon:
+        names = [name for name in names if name not in PROBE_ONLY_OPTIONS + DISCOVERY_OPTIONS]
+    return names
+
+
+def host_peers(found, self_name, include_self):
+    """The sorted list a host writes: ``found`` plus (or minus) ``self_name``."""
+    others = [name for name in normalize_node_names(found) if name != self_name]
+    return normalize_node_names([*others, self_name]) if include_self else others
+
+
+def _names(peers):
+    return ", ".join(peers) or "none"
+
+
+def _check_app_names(found, self_name, include_self, app_name_set):
+    """Refuse to mix app names: ``app@...`` peers with this host as ``nonode@...``."""
+    if not found or self_name in found:
+        return
+    own = parse_node_name(self_name)
+    peers = [parse_node_name(name) for name in found]
+    apps = sorted({peer.name for peer in peers})
+    if include_self and own.name not in apps:
+        raise GuardRefused(
+            "peerage_include_self=true would add this host as %s, but the peers found are named %s (app name %s),"
+            " not %r: set peerage_app_name to the peers' app name (it is %s); %s"
+            % (
+                self_name,
+                _names(found),
+                " or ".join(repr(app) for app in apps),
+                own.name,
+                "unset, so 'nonode'" if not app_name_set else repr(own.name),
+                NOTHING_CHANGED,
+            )
+        )
+    if not include_self and not app_name_set:
+        same_host = [peer.name for peer in peers if peer.host == own.host]
+        if same_host:
+            raise GuardRefused(
+                "peerage_include_self=false would remove this host as %s, but the peers found name it %s@%s"
+                " (app name %r, not %r): set peerage_app_name to %r; %s"
+                % (self_name, same_host[0], own.host, same_host[0], own.name, same_host[0], NOTHING_CHANGED)
+            )
+
+
+def guard(found, self_name, include_self, allow_empty, min_peers, source, app_name_set=True, failure=None):
+    """Return the list this host writes, or raise :class:`GuardRefused`.
+
+    ``found`` is what discovery returned through ``source`` (``"the dns
+    provider"``); ``failure`` the message of a failed discovery, which is
+    never taken for "no peers". The list is written only when discovery found
+    someone (or ``allow_empty``), the host's list itself is not empty (or
+    ``allow_empty``) and it names at least ``min_peers`` nodes.
+    """
+    if failure is not None:
+        raise GuardRefused(
+            "discovery through %s failed, so %s (a failed discovery is not an empty one): %s"
+            % (source, NOTHING_CHANGED[:-1], failure)
+        )
+    found = normalize_node_names(found)
+    if not found and not allow_empty:
+        raise GuardRefused(
+            "%s found no peers, and an empty peer list is only written with peerage_allow_empty=true; %s"
+            % (source, NOTHING_CHANGED)
+        )
+    _check_app_names(found, self_name, include_self, app_name_set)
+    peers = host_peers(found, self_name, include_self)
+    if not peers and not allow_empty:
+        raise GuardRefused(
+            "%s found only this host (%s), so with peerage_include_self=false its peer list would be empty,"
+            " and an empty peer list is only written with peerage_allow_empty=true; %s"
+            % (source, self_name, NOTHING_CHANGED)
+        )
+    if len(peers) < min_peers:
+        if peers == found:
+            raise GuardRefused(
+                "%s found %d peer(s) (%s), fewer than peerage_min_peers=%d; %s"
+                % (source, len(found), _names(found), min_peers, NOTHING_CHANGED)
+            )
+        raise GuardRefused(
+            "this host's peer list would name %d node(s) (%s; %s found %s, and peerage_include_self=%s),"
+            " fewer than peerage_min_peers=%d; %s"
+            % (
+                len(peers),
+                _names(peers),
+                source,
+                _names(found),
+                str(bool(include_self)).lower(),
+                min_peers,
+                NOTHING_CHANGED,
+            )
+        )
+    return peers
+
+
+def _file_problem(entry):
+    """Why an entry of peerage_files cannot be written, or None."""
+    if not isinstance(entry, Mapping):
+        return "it must be a dictionary with dest and format or src"
+    dest = entry.get("dest")
+    if not isinstance(dest, str) or not dest:
+        return "dest (the file's path on the host) is missing"
+    if ("format" in entry) == ("src" in entry):
+        return "it needs exactly one of format (a built-in format) or src (a template)"
+    if "format" in entry and entry["format"] not in FORMATS:
+        return "format %r is not one of %s" % (entry["format"], ", ".join(FORMATS))
+    options = entry.get("options")
+    if options is not None and not isinstance(options, Mapping):
+        return "options must be a dictionary of the format's options"
+    return None
+
+
+def render_files(files, peers, self_name=None):
+    """Check every entry of ``files`` and render its built-in format with ``peers``.
+
+    Returns the entries in order, each with ``content`` (the rendered text)
+    when it has a ``format``, and ``secret`` (true for a release_env file that
+    carries a cookie: written 0600 and never shown); raises
+    :class:`PeerageError` naming the first entry that cannot be written,
+    before anything is. A ``release_env`` file names this host alone
+    (``self_name``), not its peers.
+    """
+    if not isinstance(files, (list, tuple)):
+        raise PeerageError("peerage_files must be a list of files, not %s" % type(files).__name__)
+    planned = []
+    for index, entry in enumerate(files):
+        problem = _file_problem(entry)
+        where = "peerage_files[%d]" % index
+        if isinstance(entry, Mapping) and isinstance(entry.get("dest"), str):
+            where += " (dest %s)" % entry["dest"]
+        if problem is not None:
+            raise PeerageError("%s: %s; %s" % (where, problem, NOTHING_CHANGED))
+        item = dict(entry)
+        options = dict(entry.get("options") or {})
+        item["secret"] = entry.get("format") == "release_env" and options.get("cookie") is not None
+        if "format" in entry:
+            names = [self_name] if entry["format"] == "release_env" else peers
+            try:
+                item["content"] = render_peers(names, entry["format"], **options)
+            except PeerageError as exc:
+                raise PeerageError("%s: %s; %s" % (where, exc, NOTHING_CHANGED))
+        planned.append(item)
+    return planned

@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One discovery per question per run: a result cache shared by the worker processes of one Ansible run.
+
+Ansible templates a lookup in a forked worker process for every host and
+task, so ``lookup('peerage.peerage.dns', ...)`` in group_vars asks DNS once
+per host and reference. Here the answer to one question (the provider and
+every option it receives that can change the answer) is kept for the run:
+the first worker asks while the others wait on a lock, and then read its
+answer. A failure is kept too, so a dead nameserver costs one timeout per
+run, and every host reports the provider's own error.
+
+Where: a folder ``peerage-cache`` inside Ansible's own local temporary folder
+(``DEFAULT_LOCAL_TMP``). The ``ansible-playbook`` process creates that folder
+for itself (``mkdtemp``: private, named after its pid) when it starts, before
+it forks any worker, and removes it when it exits. Every worker of one run
+sees the same folder; another run, at the same time or later, has its own.
+A run killed before it could clean up leaves a folder no run reads again;
+the next run removes it when its owner process is gone.
+
+Nothing in the folder or its file names says what was asked: an entry is
+named by an HMAC of the question under a random key made for the run, and
+holds only the answer (node names) or the error message.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import glob
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import stat
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from ansible_collections.peerage.peerage.plugins.module_utils import errors
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+
+FOLDER_NAME = "peerage-cache"
+# A long play re-asks after this many seconds, so DNS changes made during the play are seen.
+DEFAULT_MAX_AGE = 300.0
+MIN_MAX_AGE = 0.001
+# The options of the cache itself, which the lookups read whatever the provider.
+CACHE_OPTIONS = ("cache", "cache_max_age")
+# Options that change how a discovery is logged or cached, never what it answers.
+NOT_IN_KEY = frozenset(("log_results", *CACHE_OPTIONS))
+# The built-in providers whose answer depends only on their options. The self provider
+# answers from the host's own variables at no cost, and a UDP probe's answer depends on
+# the moment it is sent (which beacons are up), so neither is cached.
+CACHED_PROVIDERS = ("dns", "list")
+# What the core's errors carry besides their message (DiscoveryFailed.reason, NodeNameError.value, a result).
+ERROR_ATTRIBUTES = ("reason", "value", "result")
+# Bumped when the entry format changes; part of every key.
+ENTRY_FORMAT = 1
+
+Discover = Callable[[], list[str]]
+Report = Callable[[str, int], None]
+
+
+class CacheUnusable(Exception):
+    """The run's cache folder cannot be used safely; discovery then runs uncached."""
+
+
+class RunCache:
+    """The answers of one run, in ``folder``; see the module's description."""
+
+    def __init__(self, folder: str, max_age: float = DEFAULT_MAX_AGE, clock: Callable[[], float] = time.time) -> None:
+        self.folder = folder
+        self.max_age = max_age
+        self.clock = clock
+        self._secret: bytes | None = None
+
+    @classmethod
+    def for_this_run(cls, max_age: float = DEFAULT_MAX_AGE) -> RunCache:
+        # Imported here: ansible-core's constants are loaded by then in every Ansible process.
+        from ansible import constants as C
+
+        run_folder = getattr(C, "DEFAULT_LOCAL_TMP", None)
+        if not run_folder or not os.path.isdir(run_folder):
+            raise CacheUnusable("Ansible's local temporary folder %r does not exist" % (run_folder,))
+        return cls(open_folder(run_folder), max_age)
+
+    # ------------------------------------------------------------- keys
+
+    def key(self, via: str, options: Mapping[str, Any]) -> str:
+        """The entry name of a question: an HMAC of the provider and its answer-changing options."""
+        # The peers lookup's own "via" is the ``via`` given here, so the dns lookup and peers with via=dns agree.
+        question = {name: value for name, value in options.items() if name not in NOT_IN_KEY and name != "via"}
+        try:
+            # str() for values JSON does not know (a vaulted string): hashed below, never stored.
+            text = json.dumps([ENTRY_FORMAT, via, question], sort_keys=True, separators=(",", ":"), default=str)
+        except (TypeError, ValueError) as exc:
+            raise CacheUnusable("the options cannot be compared (%s)" % exc) from exc
+        return hmac.new(self._run_secret(), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _run_secret(self) -> bytes:
+        """The run's random HMAC key, made by the first worker that needs it."""
+        if self._secret is None:
+            path = os.path.join(self.folder, "key")
+            secret = _read_bytes(path)
+            if secret is None:
+                # Written under a private name, then linked into place: a worker never reads half a key.
+                scratch = "%s.%d" % (path, os.getpid())
+                _write_private(scratch, os.urandom(32))
+                try:
+                    os.link(scratch, path)
+                except FileExistsError:
+                    pass  # another worker was first; use its key
+                finally:
+                    os.unlink(scratch)
+                secret = _read_bytes(path)
+            if not secret:
+                raise CacheUnusable("the cache key file %s cannot be read" % path)
+            self._secret = secret
+        return self._secret
+
+    # ---------------------------------------------------------- entries
+
+    def get_or_run(self, key: str, discover: Discover) -> tuple[list[str], bool]:
+        """Return ``(peers, from_cache)``; only one process of the run calls ``discover`` for a key.
+
+        A :class:`PeerageError` from ``discover`` is stored and raised again,
+        rebuilt, to every later caller. Any other exception is not stored.
+        """
+        entry_path = os.path.join(self.folder, key + ".json")
+        entry = self._fresh(entry_path)
+        if entry is None:
+            with _locked(os.path.join(self.folder, key + ".lock")):
+                # Whoever held the lock before may have answered while this process waited.
+                entry = self._fresh(entry_path)
+                if entry is None:
+                    try:
+                        peers = discover()
+                    except errors.PeerageError as exc:
+                        _store(entry_path, _entry(self.clock(), error=exc))
+                        raise
+                    _store(entry_path, _entry(self.clock(), peers=peers))
+                    return peers, False
+        return _answer(entry), True
+
+    def _fresh(self, path: str) -> dict[str, Any] | None:
+        data = _read_bytes(path)
+        if data is None:
+            return None
+        try:
+            entry = json.loads(data.decode("utf-8"))
+            age = self.clock() - float(entry["created"])
+        except (ValueError, KeyError, TypeError):
+            return None  # unreadable: ask again and replace it
+        # A negative age means the clock was set back: the entry's age is unknown.
+        return entry if 0 <= age < self.max_age else None
+
+
+def _entry(created: float, peers: list[str] | None = None, error: errors.PeerageError | None = None) -> bytes:
+    entry: dict[str, Any] = {"format": ENTRY_FORMAT, "created": created}
+    if error is None:
+        entry["peers"] = list(peers or [])
+    else:
+        entry["error"] = {
+            "type": type(error).__name__,
+            "message": str(error),
+            "attributes": {name: getattr(error, name) for name in ERROR_ATTRIBUTES if hasattr(error, name)},
+        }
+    return json.dumps(entry, default=str).encode("utf-8")
+
+
+def _answer(entry: dict[str, Any]) -> list[str]:
+    """The stored peers, or the stored error raised as the class the provider raised."""
+    if "error" not in entry:
+        return [str(name) for name in entry["peers"]]
+    error = entry["error"]
+    cls = getattr(errors, str(error.get("type")), None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.PeerageError)):
+        cls = errors.PeerageError
+    # Built without calling the class's own __init__, whose arguments differ between classes.
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, error.get("message", ""))
+    for name, value in (error.get("attributes") or {}).items():
+        setattr(exc, name, value)
+    raise exc
+
+
+# ------------------------------------------------------------- the folder
+
+
+def open_folder(run_folder: str) -> str:
+    """Return the cache folder inside ``run_folder``, made private (0700) if new, checked if not."""
+    folder = os.path.join(run_folder, FOLDER_NAME)
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    else:
+        _claim(folder, run_folder)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise CacheUnusable("%s is not a private folder of this user" % folder)
+    return folder
+
+
+def _claim(folder: str, run_folder: str) -> None:
+    """Record which process owns the run, and remove the folders of runs whose owner is gone."""
+    owner = _run_owner(run_folder)
+    if owner is None:
+        return
+    _write_private(os.path.join(folder, "owner"), ("%d %s" % owner).encode())
+    for other in glob.glob(os.path.join(os.path.dirname(run_folder), "*", FOLDER_NAME, "owner")):
+        if os.path.dirname(other) != folder and not _alive(_read_owner(other)):
+            shutil.rmtree(os.path.dirname(other), ignore_errors=True)
+
+
+def _run_owner(run_folder: str) -> tuple[int, str] | None:
+    """``(pid, start time)`` of the process that made ``run_folder``: this process or its parent.
+
+    Ansible names the folder ``ansible-local-<pid>...`` after the process that made it,
+    which forks the workers; anything else is not recorded, and so never removed here.
+    """
+    name = os.path.basename(run_folder)
+    for pid in (os.getppid(), os.getpid()):
+        if name.startswith("ansible-local-%d" % pid):
+            return pid, _start_time(pid)
+    return None
+
+
+def _start_time(pid: int) -> str:
+    """When ``pid`` started (Linux), so a reused pid is not taken for the run; "-" where unknown."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return "-"
+
+
+def _read_owner(path: str) -> tuple[int, str] | None:
+    data = _read_bytes(path)
+    try:
+        pid, started = (data or b"").decode().split()
+        return int(pid), started
+    except ValueError:
+        return None
+
+
+def _alive(owner: tuple[int, str] | None) -> bool:
+    if owner is None:
+        return True  # unknown owner: keep it
+    pid, started = owner
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False  # the pid is another user's process now: the run's owner has ended
+    return started == "-" or _start_time(pid) == started
+
+
+# --------------------------------------------------------------- files
+
+
+def _read_bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _write_private(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` as a whole (0600): readers see the old file or the new one."""
+    scratch = "%s.%d.tmp" % (path, os.getpid())
+    descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    os.replace(scratch, path)
+
+
+def _store(path: str, data: bytes) -> None:
+    # An answer that cannot be stored (a full disk) is still the answer: the next worker asks again.
+    try:
+        _write_private(path, data)
+    except OSError:
+        pass
+
+
+@contextmanager
+def _locked(path: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``; the kernel releases it if the holder dies."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+# ------------------------------------------------------------- the hook
+
+
+def run_cached(
+    via: str,
+    options: Mapping[str, Any],
+    discover: Discover,
+    report: Report | None = None,
+    source: str = "",
+    opted_in: bool = False,
+) -> list[str]:
+    """Run ``discover`` through the run's cache when ``via`` is cached and ``cache`` is on; else run it."""
+    if not as_bool(options.get("cache"), "cache", True) or not (opted_in or via in CACHED_PROVIDERS):
+        return discover()
+    max_age = as_number(options.get("cache_max_age"), "cache_max_age", DEFAULT_MAX_AGE, MIN_MAX_AGE)
+    try:
+        cache = RunCache.for_this_run(max_age)
+        key = cache.key(via, options)
+    except (CacheUnusable, OSError) as exc:
+        if report:
+            report("peerage: the run's result cache is not used: %s" % exc, 3)
+        return discover()
+    peers, from_cache = cache.get_or_run(key, discover)
+    if from_cache and report:
+        report("peerage: %s found %d peer(s): %s (answer cached for this run)"
+               % (source or "the %s provider" % via, len(peers), ", ".join(peers) or "none"), 1)
+    return peers
+
+
+def provider_allows_cache(poll: Callable[..., Any]) -> bool:
+    """True when the provider file of ``poll`` sets ``CACHE = True``: its answer depends only on its options."""
+    function = getattr(poll, "__wrapped__", poll)
+    return getattr(function, "__globals__", {}).get("CACHE") is True

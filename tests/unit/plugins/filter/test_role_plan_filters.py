@@ -1,0 +1,57 @@
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The role's filters: values as Ansible passes them, and errors as filter errors."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core before 2.19 templates any text
+
+    def trust_as_template(value):
+        return value
+
+
+from ansible_collections.peerage.peerage.plugins.filter.role_plan import (
+    files_to_write,
+    guarded_peers,
+    provider_option_names,
+)
+
+FOUND = ["app@10.0.0.1", "app@10.0.0.2"]
+
+
+def test_settings_given_as_text_on_the_command_line_are_read_as_ansible_reads_them():
+    # -e peerage_include_self=false arrives as the text "false".
+    assert guarded_peers(FOUND, "app@10.0.0.1", "list", include_self="false", min_peers="1") == ["app@10.0.0.2"]
+    with pytest.raises(AnsibleFilterError, match=r"^peerage: .*fewer than peerage_min_peers=3"):
+        guarded_peers(FOUND, "app@10.0.0.1", "list", include_self="false", min_peers="3")
+    with pytest.raises(AnsibleFilterError, match="peerage_include_self"):
+        guarded_peers(FOUND, "app@10.0.0.1", "list", include_self="perhaps")
+
+
+def test_rendered_text_is_never_templated_again():
+    entry = {"dest": "/a", "format": "env", "options": {"comment": "{{ 1 + 1 }}"}}
+    planned = files_to_write([entry], ["app@10.0.0.1"])
+    expected = '# {{ 1 + 1 }}\nPEERS="app@10.0.0.1"\n'
+    assert planned[0]["content"] == expected
+    # What the role's peers.j2 does with it.
+    templar = Templar(loader=DataLoader(), variables={"peerage_file": planned[0]})
+    assert templar.template(trust_as_template("{{ peerage_file.content }}")) == expected
+
+
+def test_bad_files_are_filter_errors_naming_the_entry():
+    with pytest.raises(AnsibleFilterError, match=r"^peerage: peerage_files\[0\] \(dest /a\)"):
+        files_to_write([{"dest": "/a", "format": "json", "options": {"comment": "x"}}], [])
+
+
+def test_option_names_come_from_the_providers_table():
+    assert provider_option_names("list") == ["log_results", "node_list"]
+    assert "secret" in provider_option_names("udp", beacon="true")

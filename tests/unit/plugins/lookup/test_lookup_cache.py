@@ -1,0 +1,116 @@
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The lookups through the run-wide result cache, as ansible-core loads and runs them.
+
+Every test is one run (conftest.py gives it its own local temporary folder).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from ansible.errors import AnsibleLookupError
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import lookup_loader
+from ansible.template import Templar
+
+NS = "10.0.0.53"
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("PEERAGE_"):
+            monkeypatch.delenv(key)
+    loader = DataLoader()
+    loader.set_basedir(str(tmp_path))
+
+    def run_lookup(name, *terms, variables=None, **kwargs):
+        templar = Templar(loader=loader, variables=variables or {})
+        plugin = lookup_loader.get("peerage.peerage.%s" % name, loader=loader, templar=templar)
+        return plugin.run(list(terms), variables=variables or {}, **kwargs)
+
+    return run_lookup
+
+
+def test_the_same_question_is_asked_once_per_run(run, fake_dns):
+    fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.2", "svc.example A 10.0.0.1"])
+    for _call in range(3):
+        assert run("dns", "svc.example", app_name="a", nameserver=[NS], record_types=["A"]) == [
+            "a@10.0.0.1", "a@10.0.0.2"]
+    assert fake_dns.asked() == [("svc.example.", "A", (NS, 53))]
+    # The peers lookup running the dns provider is cached alike.
+    for _call in range(3):
+        assert run("peers", "svc.example", via="dns", app_name="a", nameserver=[NS], record_types=["A"]) == [
+            "a@10.0.0.1", "a@10.0.0.2"]
+    assert len(fake_dns.asked()) <= 2
+
+
+def test_an_option_that_changes_the_answer_asks_again(run, fake_dns):
+    fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.1"])
+    assert run("dns", "svc.example", app_name="a", nameserver=[NS], record_types=["A"]) == ["a@10.0.0.1"]
+    assert run("dns", "svc.example", app_name="b", nameserver=[NS], record_types=["A"]) == ["b@10.0.0.1"]
+    assert len(fake_dns.asked()) == 2
+
+
+@pytest.mark.parametrize("how", ["call", "variable", "environment"])
+def test_cache_false_asks_on_every_call(run, fake_dns, monkeypatch, how):
+    fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.1"])
+    kwargs = {"cache": False} if how == "call" else {}
+    variables = {"peerage_cache": False} if how == "variable" else {}
+    if how == "environment":
+        monkeypatch.setenv("PEERAGE_CACHE", "false")
+    for _call in range(3):
+        run("dns", "svc.example", variables=variables, nameserver=[NS], record_types=["A"], **kwargs)
+    assert len(fake_dns.asked()) == 3
+
+
+def test_a_failure_is_asked_once_and_every_caller_gets_the_real_error(run, fake_dns):
+    fake_dns.timeout("svc.example", "A")
+    messages = set()
+    for _call in range(3):
+        with pytest.raises(AnsibleLookupError) as caught:
+            run("dns", "svc.example", nameserver=[NS], record_types=["A"], retries=0, timeout=1)
+        messages.add(str(caught.value))
+    assert messages == {
+        "peerage.peerage.dns: DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 no answer in 1 try of 1.0s"
+        " (1.0s waited)"
+    }
+    assert len(fake_dns.asked()) == 1
+
+
+def test_a_list_lookup_is_cached_and_bad_names_fail_every_time(run):
+    assert run("list", "a@10.0.0.2", "a@10.0.0.1") == ["a@10.0.0.1", "a@10.0.0.2"]
+    assert run("list", "a@10.0.0.2", "a@10.0.0.1") == ["a@10.0.0.1", "a@10.0.0.2"]
+    for _call in range(2):
+        with pytest.raises(AnsibleLookupError, match="invalid node name '@h'"):
+            run("list", "@h")
+
+
+def test_self_answers_per_host(run):
+    assert run("self", variables={"inventory_hostname": "h1"}, app_name="a") == ["a@h1"]
+    assert run("self", variables={"inventory_hostname": "h2"}, app_name="a") == ["a@h2"]
+
+
+PROVIDER = """
+import os
+{cache}
+
+def poll(options):
+    with open(os.path.join(os.path.dirname(__file__), "calls"), "a") as handle:
+        handle.write("x")
+    return ["a@10.0.0.%d" % len(options["terms"])]
+"""
+
+
+@pytest.mark.parametrize("opt_in, calls", [("", 3), ("CACHE = True", 1), ("CACHE = 'yes'", 3)])
+def test_a_custom_provider_file_is_cached_only_when_it_says_so(run, tmp_path, opt_in, calls):
+    (tmp_path / "counted.py").write_text(PROVIDER.format(cache=opt_in))
+    for _call in range(3):
+        assert run("peers", "t1", via="counted") == ["a@10.0.0.1"]
+    # Other terms are another question.
+    assert run("peers", "t1", "t2", via="counted") == ["a@10.0.0.2"]
+    assert len((tmp_path / "calls").read_text()) == calls + 1

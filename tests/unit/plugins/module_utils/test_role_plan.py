@@ -1,0 +1,122 @@
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The role's guard and file checks: examples, and the guard's invariant as a property."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS
+from ansible_collections.peerage.peerage.plugins.module_utils.role_plan import (
+    GuardRefused,
+    guard,
+    host_peers,
+    render_files,
+    role_option_names,
+)
+
+SELF = "app@10.0.0.1"
+SOURCE = "the dns provider"
+
+
+def test_include_self_false_and_only_this_host_found_is_refused():
+    with pytest.raises(GuardRefused, match=r"found only this host \(app@10\.0\.0\.1\).*peerage_allow_empty=true"):
+        guard([SELF], SELF, include_self=False, allow_empty=False, min_peers=0, source=SOURCE)
+    assert guard([SELF], SELF, include_self=False, allow_empty=True, min_peers=0, source=SOURCE) == []
+
+
+def test_min_peers_counts_the_list_the_host_writes():
+    found = ["app@10.0.0.2", SELF, "app@10.0.0.3"]
+    assert guard(found, SELF, True, False, 3, SOURCE) == [SELF, "app@10.0.0.2", "app@10.0.0.3"]
+    with pytest.raises(GuardRefused, match=r"would name 2 node\(s\).*fewer than peerage_min_peers=3"):
+        guard(found, SELF, False, False, 3, SOURCE)
+
+
+def test_a_failed_discovery_is_never_no_peers():
+    with pytest.raises(GuardRefused, match=r"^discovery through the dns provider failed, so no file was changed"):
+        guard([], SELF, True, True, 0, SOURCE, failure="timeout")
+
+
+def test_unset_app_name_would_mix_app_names():
+    with pytest.raises(GuardRefused) as info:
+        guard(["app@10.0.0.2"], "nonode@10.0.0.1", True, False, 1, SOURCE, app_name_set=False)
+    message = str(info.value)
+    assert "nonode@10.0.0.1" in message and "'app'" in message and "peerage_app_name" in message
+    with pytest.raises(
+        GuardRefused, match=r"would remove this host as nonode@10\.0\.0\.1, but the peers found name it app"
+    ):
+        guard(["app@10.0.0.1", "app@10.0.0.2"], "nonode@10.0.0.1", False, False, 1, SOURCE, app_name_set=False)
+
+
+def test_every_file_is_checked_before_any_is_written():
+    files = [{"dest": "/a", "format": "json"}, {"dest": "/b", "format": "erlang_config", "options": {"mandatory": 2}}]
+    expected = r"^peerage_files\[1\] \(dest /b\): invalid erlang_config option mandatory 2: expected a boolean"
+    with pytest.raises(PeerageError, match=expected):
+        render_files(files, [SELF])
+    with pytest.raises(PeerageError, match=r"peerage_files\[0\] \(dest /a\): format 'yaml' is not one of"):
+        render_files([{"dest": "/a", "format": "yaml"}], [SELF])
+    with pytest.raises(PeerageError, match=r"exactly one of format"):
+        render_files([{"dest": "/a", "format": "json", "src": "x.j2"}], [SELF])
+    planned = render_files([{"dest": "/a", "format": "json"}, {"dest": "/c", "src": "x.j2"}], [SELF])
+    assert planned == [
+        {"dest": "/a", "format": "json", "secret": False, "content": '["app@10.0.0.1"]\n'},
+        {"dest": "/c", "src": "x.j2", "secret": False},
+    ]
+
+
+@pytest.mark.parametrize("via", [*sorted(PROVIDER_OPTIONS), "my_provider"])
+def test_the_role_passes_the_providers_options_but_decides_emptiness_and_self_itself(via):
+    names = role_option_names(via)
+    assert "allow_empty" not in names and "include_self" not in names
+    assert "secret" not in names or via == "udp"
+    beacon = role_option_names("udp", beacon=True)
+    assert {"app_name", "port", "secret", "group"} <= set(beacon)
+    assert not {"timeout", "expect", "log_results", "peerage_compat"} & set(beacon)
+
+
+# --- the guard's invariant -----------------------------------------------------
+
+HOSTS = st.sampled_from(["10.0.0.%d" % i for i in range(1, 6)])
+NAMES = st.builds(lambda app, host: "%s@%s" % (app, host), st.sampled_from(["app"]), HOSTS)
+
+
+@given(
+    found=st.lists(NAMES, max_size=6),
+    self_host=HOSTS,
+    include_self=st.booleans(),
+    allow_empty=st.booleans(),
+    min_peers=st.integers(min_value=0, max_value=6),
+)
+def test_the_guard_passes_exactly_the_lists_that_may_be_written(found, self_host, include_self, allow_empty, min_peers):
+    self_name = "app@" + self_host
+    expected = sorted(set(found) | {self_name} if include_self else set(found) - {self_name})
+    may_write = (bool(found) or allow_empty) and (bool(expected) or allow_empty) and len(expected) >= min_peers
+    try:
+        written = guard(found, self_name, include_self, allow_empty, min_peers, SOURCE)
+    except GuardRefused:
+        assert not may_write
+        return
+    assert may_write
+    # What passes is the list the host writes, after self was added or removed.
+    assert written == host_peers(found, self_name, include_self)
+    assert sorted(written) == expected
+    assert (self_name in written) == include_self
+
+
+def test_a_release_env_file_names_this_host_and_a_cookie_makes_it_secret():
+    files = [
+        {"dest": "/a", "format": "lines"},
+        {"dest": "/b", "format": "release_env"},
+        {"dest": "/c", "format": "release_env", "options": {"cookie": "sEcReT"}},
+    ]
+    planned = render_files(files, ["app@10.0.0.2", "app@10.0.0.3"], "app@10.0.0.9")
+    assert [item["secret"] for item in planned] == [False, False, True]
+    assert "app@10.0.0.2" in planned[0]["content"]
+    assert 'RELEASE_NODE="app@10.0.0.9"' in planned[1]["content"]
+    assert "app@10.0.0.2" not in planned[1]["content"]
+    assert 'RELEASE_COOKIE="sEcReT"' in planned[2]["content"]
