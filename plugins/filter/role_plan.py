@@ -3,7 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Filters of the peerage role: each host's guarded peer list, its files rendered, the options it passes on.
+"""Filters of the peerage role: its settings checked, each host's guarded peer list, its files rendered.
+
+Also the options it passes on to a provider.
 
 Thin over ``plugins/module_utils/role_plan.py``; each filter's documentation
 is the YAML file of the same name in this folder.
@@ -11,8 +13,11 @@ is the YAML file of the same name in this folder.
 
 from __future__ import annotations
 
+import functools
+import os
 import typing as t
 
+import yaml
 from ansible.errors import AnsibleFilterError
 from ansible.utils.unsafe_proxy import wrap_var
 
@@ -27,6 +32,43 @@ def _call(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
         return func(*args, **kwargs)
     except PeerageError as exc:
         raise AnsibleFilterError("peerage: %s" % exc, orig_exc=exc) from exc
+
+
+# libyaml when it is there: the spec is read on every host of a play.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=16)
+def _spec_options(spec_file: str, entry_point: str, mtime_ns: int) -> dict[str, t.Any]:
+    """The options of one entry point of a role's meta/argument_specs.yml (cached while the file is unchanged)."""
+    with open(spec_file, "rb") as stream:
+        specs = yaml.load(stream, Loader=_SafeLoader)
+    try:
+        return t.cast("dict[str, t.Any]", specs["argument_specs"][entry_point]["options"])
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError(
+            "peerage: %s has no options for the entry point %r" % (spec_file, entry_point)
+        ) from exc
+
+
+def _options_of(spec_file: str, entry_point: str) -> dict[str, t.Any]:
+    try:
+        mtime_ns = os.stat(spec_file).st_mtime_ns
+    except OSError as exc:
+        raise AnsibleFilterError("peerage: cannot read the argument spec %s: %s" % (spec_file, exc)) from exc
+    return _spec_options(spec_file, entry_point, mtime_ns)
+
+
+def role_setting_names(spec_file: str, entry_point: str) -> list[str]:
+    """The variables an entry point of a role's argument spec documents, sorted."""
+    return sorted(_options_of(spec_file, entry_point))
+
+
+def checked_role_settings(settings: t.Any, spec_file: str, entry_point: str) -> t.Any:
+    """``settings`` as given, once they fit the entry point's options; else a failure naming each bad one."""
+    if not isinstance(settings, t.Mapping):
+        raise AnsibleFilterError("peerage: the role's settings must be a dictionary, not %s" % type(settings).__name__)
+    return _call(role_plan.check_settings, settings, _options_of(spec_file, entry_point))
 
 
 def guarded_peers(
@@ -80,6 +122,8 @@ class FilterModule:
 
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
         return {
+            "role_setting_names": role_setting_names,
+            "checked_role_settings": checked_role_settings,
             "guarded_peers": guarded_peers,
             "files_to_write": files_to_write,
             "provider_option_names": provider_option_names,

@@ -14,7 +14,9 @@ of Python that a property test can hold to its invariant:
   :class:`GuardRefused` otherwise, naming the setting that decides;
 * :func:`render_files` checks every entry of ``peerage_files`` and renders
   every built-in format, so a bad entry or option stops the host before its
-  first file is written.
+  first file is written;
+* :func:`check_settings` checks a host's role variables against the role's
+  argument spec, inside the write task rather than in a task of its own.
 
 Runs on the controller only, but kept to the module_utils rules (standard
 library, Python 3.8 syntax) like the rest of the core.
@@ -25,6 +27,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from collections.abc import Mapping
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import (
@@ -45,6 +49,10 @@ NOTHING_CHANGED = "no file was changed."
 
 class GuardRefused(PeerageError):
     """The list a host would write is not allowed; nothing may be written."""
+
+
+class SettingsRefused(PeerageError):
+    """A role variable does not fit the role's argument spec; nothing may be written."""
 
 
 def role_option_names(via, beacon=False):
@@ -197,3 +205,20 @@ def render_files(files, peers, self_name=None):
                 raise PeerageError("%s: %s; %s" % (where, exc, NOTHING_CHANGED))
         planned.append(item)
     return planned
+
+
+def check_settings(settings, options):
+    """Return ``settings`` (role variable name to value) if they fit the argument spec ``options``.
+
+    The same check as Ansible's ``validate_argument_spec``, made where the role
+    calls it: Ansible's own check of a role's ``main`` entry point is a task
+    on every host. Raises :class:`SettingsRefused` naming every bad variable
+    and what it allows. The settings are returned as given, not converted.
+    """
+    result = ArgumentSpecValidator(options).validate(dict(settings))
+    if result.error_messages:
+        raise SettingsRefused(
+            "the role's settings do not fit meta/argument_specs.yml: %s; %s"
+            % ("; ".join(result.error_messages), NOTHING_CHANGED)
+        )
+    return settings

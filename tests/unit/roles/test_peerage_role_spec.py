@@ -4,7 +4,7 @@
 
 """The role's argument spec and defaults/main.yml say the same thing.
 
-Ansible validates role variables against meta/argument_specs.yml but takes
+The role checks its variables against meta/argument_specs.yml but takes
 their values from defaults/main.yml: a default written in one place only
 would be documented but not applied, or applied but not documented.
 """
@@ -27,18 +27,22 @@ OUTPUTS = {"peerage_peers", "peerage_file"}
 UNLISTED = {"peerage_secret"}
 
 
+# The entry point of the role's spec: not "main", for which Ansible would add a check task on every host.
+ENTRY_POINT = "peerage"
+
+
 def load(relative):
     return yaml.safe_load((ROLE / relative).read_text())
 
 
 def test_every_default_is_in_defaults_main_and_the_other_way_round():
-    options = load("meta/argument_specs.yml")["argument_specs"]["main"]["options"]
+    options = load("meta/argument_specs.yml")["argument_specs"][ENTRY_POINT]["options"]
     documented = {name: spec["default"] for name, spec in options.items() if "default" in spec}
     assert load("defaults/main.yml") == documented
 
 
 def test_every_variable_the_tasks_read_is_documented():
-    options = set(load("meta/argument_specs.yml")["argument_specs"]["main"]["options"])
+    options = set(load("meta/argument_specs.yml")["argument_specs"][ENTRY_POINT]["options"])
     used = set()
     for path in [*(ROLE / "tasks").glob("*.yml"), ROLE / "vars" / "main.yml", ROLE / "handlers" / "main.yml"]:
         used.update(re.findall(r"\bpeerage_[a-z0-9_]*[a-z0-9]\b", path.read_text()))
@@ -46,9 +50,18 @@ def test_every_variable_the_tasks_read_is_documented():
 
 
 def test_every_option_the_role_passes_to_a_provider_is_documented():
-    options = set(load("meta/argument_specs.yml")["argument_specs"]["main"]["options"])
+    options = set(load("meta/argument_specs.yml")["argument_specs"][ENTRY_POINT]["options"])
     passed = set()
     for via in [*PROVIDER_OPTIONS, "my_provider"]:
         passed.update("peerage_" + name for name in role_option_names(via))
     passed.update("peerage_" + name for name in role_option_names("udp", beacon=True))
     assert passed - options == UNLISTED
+
+
+def test_the_role_checks_its_one_entry_point_in_its_first_task():
+    # No "main" spec: Ansible would check it in a task of its own on every host.
+    assert list(load("meta/argument_specs.yml")["argument_specs"]) == [ENTRY_POINT]
+    first = load("tasks/main.yml")[0]
+    assert first["run_once"] is True
+    assert "__peerage_checked_settings is mapping" in first["ansible.builtin.assert"]["that"]
+    assert load("vars/main.yml")["__peerage_entry_point"] == ENTRY_POINT

@@ -153,7 +153,16 @@ grep -qF "peerage: peerage_files[0] (dest /tmp/x): format 'yaml' is not one of e
 # The settings are checked once for the play, before discovery.
 if grep -q 'Discover the peers once for the play' "${OUT}/play.log"; then exit 1; fi
 play_fails -e peerage_discover_on=everywhere
-grep -qF 'peerage_discover_on' "${OUT}/play.log"
+# The argument spec is checked once for the play, not by a task on every host.
+grep -qF "peerage: the role's settings do not fit meta/argument_specs.yml: value of peerage_discover_on must be one of: controller, hosts, got: everywhere; no file was changed." "${OUT}/play.log"
+if grep -q "Validating arguments against arg spec" "${OUT}/play.log"; then exit 1; fi
+if grep -q 'TASK \[peerage.peerage.peerage : Write each peer file\]' "${OUT}/play.log"; then exit 1; fi
+[ "$(snapshot)" = "${written}" ]
+# A setting a host uses on its own is checked for that host where it is used:
+# n3 alone is refused, naming the variable, and keeps its files.
+play_fails -e 'peerage_min_peers={{ "three" if inventory_hostname == "n3" else 1 }}'
+fatal n3 | grep -qF "invalid peerage_min_peers 'three': expected a whole number >= 0"
+if fatal n1 || fatal n2; then exit 1; fi
 [ "$(snapshot)" = "${written}" ]
 
 # --- other providers ---------------------------------------------------------

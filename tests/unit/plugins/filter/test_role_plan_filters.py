@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible.parsing.dataloader import DataLoader
@@ -20,10 +22,14 @@ except ImportError:  # ansible-core before 2.19 templates any text
 
 
 from ansible_collections.peerage.peerage.plugins.filter.role_plan import (
+    checked_role_settings,
     files_to_write,
     guarded_peers,
     provider_option_names,
+    role_setting_names,
 )
+
+SPEC = str(Path(__file__).resolve().parents[4] / "roles" / "peerage" / "meta" / "argument_specs.yml")
 
 FOUND = ["app@10.0.0.1", "app@10.0.0.2"]
 
@@ -55,3 +61,36 @@ def test_bad_files_are_filter_errors_naming_the_entry():
 def test_option_names_come_from_the_providers_table():
     assert provider_option_names("list") == ["log_results", "node_list"]
     assert "secret" in provider_option_names("udp", beacon="true")
+
+
+def test_the_role_setting_names_are_its_argument_specs_options():
+    names = role_setting_names(SPEC, "peerage")
+    assert names == sorted(names)
+    assert {"peerage_via", "peerage_files", "peerage_min_peers"} <= set(names)
+    assert "peerage_secret" not in names
+    with pytest.raises(AnsibleFilterError, match="'main'"):
+        role_setting_names(SPEC, "main")
+
+
+def test_settings_that_fit_the_spec_are_returned_as_given():
+    settings = {
+        "peerage_min_peers": "2",
+        "peerage_include_self": "false",
+        "peerage_files": [{"dest": "/a", "format": "json"}],
+    }
+    assert checked_role_settings(settings, SPEC, "peerage") is settings
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"peerage_min_peers": "three"}, r"peerage_min_peers.*int"),
+        ({"peerage_discover_on": "everywhere"}, r"peerage_discover_on must be one of: controller, hosts, got: every"),
+        ({"peerage_files": "peers.config"}, r"peerage_files"),
+        ({"peerage_no_such_setting": 1}, r"peerage_no_such_setting"),
+    ],
+)
+def test_settings_that_do_not_fit_are_refused_naming_them(settings, message):
+    refused = r"^peerage: the role's settings do not fit meta/argument_specs\.yml: .*"
+    with pytest.raises(AnsibleFilterError, match=refused + message):
+        checked_role_settings(settings, SPEC, "peerage")
