@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import typing as t
+from collections.abc import Mapping
 
 import yaml
 from ansible.errors import AnsibleFilterError
@@ -66,7 +67,7 @@ def role_setting_names(spec_file: str, entry_point: str) -> list[str]:
 
 def checked_role_settings(settings: t.Any, spec_file: str, entry_point: str) -> t.Any:
     """``settings`` as given, once they fit the entry point's options; else a failure naming each bad one."""
-    if not isinstance(settings, t.Mapping):
+    if not isinstance(settings, Mapping):
         raise AnsibleFilterError("peerage: the role's settings must be a dictionary, not %s" % type(settings).__name__)
     return _call(role_plan.check_settings, settings, _options_of(spec_file, entry_point))
 
