@@ -96,7 +96,8 @@ def guarded_peers(
                 as_number(min_peers, "peerage_min_peers", 1, 0, kind=int),
                 "the %s provider" % via,
                 app_name_set=as_bool(app_name_set, "app_name_set", True),
-                failure=failure,
+                # ansible-core before 2.19 templates the role's none as "".
+                failure=failure or None,
             ),
         )
 

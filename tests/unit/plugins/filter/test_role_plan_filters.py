@@ -43,6 +43,13 @@ def test_settings_given_as_text_on_the_command_line_are_read_as_ansible_reads_th
         guarded_peers(FOUND, "app@10.0.0.1", "list", include_self="perhaps")
 
 
+def test_no_failure_is_none_or_the_empty_text_older_ansible_core_makes_of_none():
+    assert guarded_peers(FOUND, "app@10.0.0.1", "list", failure="") == FOUND
+    assert guarded_peers(FOUND, "app@10.0.0.1", "list", failure=None) == FOUND
+    with pytest.raises(AnsibleFilterError, match="discovery through the list provider failed.*: timed out"):
+        guarded_peers(FOUND, "app@10.0.0.1", "list", failure="timed out")
+
+
 def test_rendered_text_is_never_templated_again():
     entry = {"dest": "/a", "format": "env", "options": {"comment": "{{ 1 + 1 }}"}}
     planned = files_to_write([entry], ["app@10.0.0.1"])
