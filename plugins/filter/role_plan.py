@@ -104,11 +104,22 @@ def guarded_peers(
     return t.cast("list[str]", _call(guard))
 
 
-def files_to_write(files: t.Any, peers: t.Any, self_name: t.Any = None) -> list[dict[str, t.Any]]:
-    """Every entry of peerage_files checked, with its built-in format rendered as ``content``."""
+def files_to_write(
+    files: t.Any, peers: t.Any, self_name: t.Any = None, secret_content: bool = True
+) -> list[dict[str, t.Any]]:
+    """Every entry of peerage_files checked, with its built-in format rendered as ``content``.
+
+    With ``secret_content=false`` a secret entry carries neither its content
+    nor its options, only its ``index`` in ``files``: a loop item is part of
+    the task's result, and the role's write task cannot hide its results
+    with a templated ``no_log`` (ansible-core 2.21 then also hides why its loop failed).
+    """
     planned = _call(role_plan.render_files, files, peers, self_name)
-    for item in planned:
-        if "content" in item:
+    for index, item in enumerate(planned):
+        if item["secret"] and not as_bool(secret_content, "secret_content", True):
+            planned[index] = {key: value for key, value in item.items() if key not in ("content", "options")}
+            planned[index]["index"] = index
+        elif "content" in item:
             # Text made from discovered names is written as it is, never templated again.
             item["content"] = wrap_var(item["content"])
     return t.cast("list[dict[str, t.Any]]", planned)

@@ -75,8 +75,9 @@ changed_count() {
     sed -n '/^PLAY RECAP/,$p' "${WORK}/play.log" | grep -o 'changed=[0-9]*' | cut -d= -f2 | awk '{ sum += $1 } END { print sum + 0 }'
 }
 
-# --diff shows every other file's content; the cookie must not appear.
-play --diff
+# --diff shows every other file's content, -v every loop item's result; the
+# cookie must not appear.
+play --diff -v
 grep -qF ':"app@198.18.' "${WORK}/play.log"
 if grep -qF "${COOKIE}" "${WORK}/play.log"; then
     echo "the cookie reached the play's output" >&2

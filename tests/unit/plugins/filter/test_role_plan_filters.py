@@ -46,7 +46,7 @@ def test_settings_given_as_text_on_the_command_line_are_read_as_ansible_reads_th
 def test_no_failure_is_none_or_the_empty_text_older_ansible_core_makes_of_none():
     assert guarded_peers(FOUND, "app@10.0.0.1", "list", failure="") == FOUND
     assert guarded_peers(FOUND, "app@10.0.0.1", "list", failure=None) == FOUND
-    with pytest.raises(AnsibleFilterError, match="discovery through the list provider failed.*: timed out"):
+    with pytest.raises(AnsibleFilterError, match=r"discovery through the list provider failed.*: timed out"):
         guarded_peers(FOUND, "app@10.0.0.1", "list", failure="timed out")
 
 
@@ -58,6 +58,19 @@ def test_rendered_text_is_never_templated_again():
     # What the role's peers.j2 does with it.
     templar = Templar(loader=DataLoader(), variables={"peerage_file": planned[0]})
     assert templar.template(trust_as_template("{{ peerage_file.content }}")) == expected
+
+
+def test_a_secret_entry_can_leave_its_cookie_out_of_the_loop_item():
+    files = [
+        {"dest": "/a", "format": "json"},
+        {"dest": "/b", "format": "release_env", "options": {"cookie": "SECRETCOOKIE"}},
+    ]
+    kept = files_to_write(files, ["app@10.0.0.1"], "app@10.0.0.1")
+    assert "SECRETCOOKIE" in kept[1]["content"]
+    hidden = files_to_write(files, ["app@10.0.0.1"], "app@10.0.0.1", secret_content="false")
+    assert "SECRETCOOKIE" not in repr(hidden)
+    assert hidden[1] == {"dest": "/b", "format": "release_env", "secret": True, "index": 1}
+    assert hidden[0] == kept[0]
 
 
 def test_bad_files_are_filter_errors_naming_the_entry():
