@@ -21,7 +21,15 @@ from ansible.config.manager import ConfigManager
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19 templates every string: all data is trusted.
+
+    def trust_as_template(value: str) -> str:
+        return value
+
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.plugin_utils import lookup as lookup_plugin_utils
