@@ -18,8 +18,8 @@ Where: a folder ``peerage-cache`` inside Ansible's own local temporary folder
 for itself (``mkdtemp``: private, named after its pid) when it starts, before
 it forks any worker, and removes it when it exits. Every worker of one run
 sees the same folder; another run, at the same time or later, has its own.
-A run killed before it could clean up leaves a folder no run reads again;
-the next run removes it when its owner process is gone.
+A run killed before it could clean up leaves its folder behind with the rest
+of Ansible's folder; no run reads it again, and no run removes another's.
 
 Nothing in the folder or its file names says what was asked: an entry is
 named by an HMAC of the question under a random key made for the run, and
@@ -29,13 +29,10 @@ holds only the answer (node names) or the error message.
 from __future__ import annotations
 
 import fcntl
-import glob
 import hashlib
 import hmac
 import json
 import os
-import shutil
-import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -43,6 +40,12 @@ from typing import Any
 
 from ansible_collections.peerage.peerage.plugins.module_utils import errors
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import (
+    UnsafePath,
+    check_folder,
+    read_bytes,
+    write_file,
+)
 
 FOLDER_NAME = "peerage-cache"
 # A long play re-asks after this many seconds, so DNS changes made during the play are seen.
@@ -105,18 +108,14 @@ class RunCache:
         """The run's random HMAC key, made by the first worker that needs it."""
         if self._secret is None:
             path = os.path.join(self.folder, "key")
-            secret = _read_bytes(path)
+            secret = read_bytes(path)
             if secret is None:
-                # Written under a private name, then linked into place: a worker never reads half a key.
-                scratch = "%s.%d" % (path, os.getpid())
-                _write_private(scratch, os.urandom(32))
+                # Linked into place, never replaced: a worker never reads half a key, nor another key later.
                 try:
-                    os.link(scratch, path)
+                    write_file(path, os.urandom(32), 0o600, replace=False)
                 except FileExistsError:
                     pass  # another worker was first; use its key
-                finally:
-                    os.unlink(scratch)
-                secret = _read_bytes(path)
+                secret = read_bytes(path)
             if not secret:
                 raise CacheUnusable("the cache key file %s cannot be read" % path)
             self._secret = secret
@@ -129,6 +128,8 @@ class RunCache:
 
         A :class:`PeerageError` from ``discover`` is stored and raised again,
         rebuilt, to every later caller. Any other exception is not stored.
+        :class:`CacheUnusable` says the cache could not be read or locked,
+        before ``discover`` was called.
         """
         entry_path = os.path.join(self.folder, key + ".json")
         entry = self._fresh(entry_path)
@@ -147,7 +148,10 @@ class RunCache:
         return _answer(entry), True
 
     def _fresh(self, path: str) -> dict[str, Any] | None:
-        data = _read_bytes(path)
+        try:
+            data = read_bytes(path)
+        except OSError as exc:
+            raise CacheUnusable("the cache entry %s cannot be read (%s)" % (path, exc)) from exc
         if data is None:
             return None
         try:
@@ -198,101 +202,34 @@ def open_folder(run_folder: str) -> str:
         os.mkdir(folder, 0o700)
     except FileExistsError:
         pass
-    else:
-        _claim(folder, run_folder)
-    info = os.lstat(folder)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        raise CacheUnusable("%s is not a private folder of this user" % folder)
+    try:
+        check_folder(folder, "the run's cache folder", private=True)
+    except UnsafePath as exc:
+        raise CacheUnusable(str(exc)) from exc
     return folder
-
-
-def _claim(folder: str, run_folder: str) -> None:
-    """Record which process owns the run, and remove the folders of runs whose owner is gone."""
-    owner = _run_owner(run_folder)
-    if owner is None:
-        return
-    _write_private(os.path.join(folder, "owner"), ("%d %s" % owner).encode())
-    for other in glob.glob(os.path.join(os.path.dirname(run_folder), "*", FOLDER_NAME, "owner")):
-        if os.path.dirname(other) != folder and not _alive(_read_owner(other)):
-            shutil.rmtree(os.path.dirname(other), ignore_errors=True)
-
-
-def _run_owner(run_folder: str) -> tuple[int, str] | None:
-    """``(pid, start time)`` of the process that made ``run_folder``: this process or its parent.
-
-    Ansible names the folder ``ansible-local-<pid>...`` after the process that made it,
-    which forks the workers; anything else is not recorded, and so never removed here.
-    """
-    name = os.path.basename(run_folder)
-    for pid in (os.getppid(), os.getpid()):
-        if name.startswith("ansible-local-%d" % pid):
-            return pid, _start_time(pid)
-    return None
-
-
-def _start_time(pid: int) -> str:
-    """When ``pid`` started (Linux), so a reused pid is not taken for the run; "-" where unknown."""
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return "-"
-
-
-def _read_owner(path: str) -> tuple[int, str] | None:
-    data = _read_bytes(path)
-    try:
-        pid, started = (data or b"").decode().split()
-        return int(pid), started
-    except ValueError:
-        return None
-
-
-def _alive(owner: tuple[int, str] | None) -> bool:
-    if owner is None:
-        return True  # unknown owner: keep it
-    pid, started = owner
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False  # the pid is another user's process now: the run's owner has ended
-    return started == "-" or _start_time(pid) == started
 
 
 # --------------------------------------------------------------- files
 
 
-def _read_bytes(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
-def _write_private(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` as a whole (0600): readers see the old file or the new one."""
-    scratch = "%s.%d.tmp" % (path, os.getpid())
-    descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.replace(scratch, path)
-
-
 def _store(path: str, data: bytes) -> None:
     # An answer that cannot be stored (a full disk) is still the answer: the next worker asks again.
     try:
-        _write_private(path, data)
+        write_file(path, data, 0o600)
     except OSError:
         pass
 
 
 @contextmanager
 def _locked(path: str) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``; the kernel releases it if the holder dies."""
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    """Hold an exclusive lock on ``path``; the kernel releases it if the holder dies.
+
+    A lock that cannot be taken (the folder is gone) raises :class:`CacheUnusable` before anything runs.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise CacheUnusable("the cache lock %s cannot be taken (%s)" % (path, exc)) from exc
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -319,14 +256,21 @@ def run_cached(
         cache = RunCache.for_this_run(max_age)
         key = cache.key(via, options)
     except (CacheUnusable, OSError) as exc:
-        if report:
-            report("peerage: the run's result cache is not used: %s" % exc, 3)
-        return discover()
-    peers, from_cache = cache.get_or_run(key, discover)
+        return _uncached(discover, report, exc)
+    try:
+        peers, from_cache = cache.get_or_run(key, discover)
+    except CacheUnusable as exc:  # raised before discover ran: the provider's own errors pass through
+        return _uncached(discover, report, exc)
     if from_cache and report:
         report("peerage: %s found %d peer(s): %s (answer cached for this run)"
                % (source or "the %s provider" % via, len(peers), ", ".join(peers) or "none"), 1)
     return peers
+
+
+def _uncached(discover: Discover, report: Report | None, why: Exception) -> list[str]:
+    if report:
+        report("peerage: the run's result cache is not used: %s" % why, 3)
+    return discover()
 
 
 def provider_allows_cache(poll: Callable[..., Any]) -> bool:

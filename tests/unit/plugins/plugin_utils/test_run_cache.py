@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import stat
 import time
 
@@ -158,7 +159,8 @@ def test_a_folder_others_may_read_is_not_used(tmp_path):
     folder = tmp_path / "ansible-local-run" / run_cache.FOLDER_NAME
     folder.mkdir(parents=True)
     folder.chmod(0o755)
-    with pytest.raises(run_cache.CacheUnusable, match="not a private folder"):
+    message = r"the run's cache folder %s is not safe to use: it is owned by .* with mode 0755" % folder
+    with pytest.raises(run_cache.CacheUnusable, match=message):
         run_cache.open_folder(str(folder.parent))
 
 
@@ -172,36 +174,68 @@ def test_a_symlink_in_place_of_the_folder_is_not_used(tmp_path):
         run_cache.open_folder(str(run))
 
 
-def _dead_pid():
-    child = multiprocessing.get_context("fork").Process(target=lambda: None)
-    child.start()
-    child.join()
-    return child.pid
+def test_another_run_never_removes_a_live_runs_folder(tmp_path, monkeypatch):
+    """Ansible removes its own local folder; one run never touches another's.
 
+    ansible-playbook 1234, started from a shell that is pid 123 (since gone,
+    or another user's process now), templates a lookup in its own process;
+    a later run, 5678, opens its own cache while 1234 still runs.
+    """
+    live_pids = {1234, 5678}
 
-def test_the_folders_of_ended_runs_are_removed_and_live_ones_kept(tmp_path):
-    ended = tmp_path / "ansible-local-1x" / run_cache.FOLDER_NAME
-    live = tmp_path / "ansible-local-2x" / run_cache.FOLDER_NAME
-    unknown = tmp_path / "ansible-local-3x" / run_cache.FOLDER_NAME
-    for folder in (ended, live, unknown):
-        folder.mkdir(parents=True, mode=0o700)
-        (folder / "entry.json").write_text("{}")
-    (ended / "owner").write_text("%d %s" % (_dead_pid(), "12345"))
-    (live / "owner").write_text("%d %s" % (os.getpid(), run_cache._start_time(os.getpid())))
-    # This process made the new run's folder (Ansible names it after the pid).
-    run_cache.open_folder(run_folder(tmp_path, "ansible-local-%dabcd" % os.getpid()))
-    assert not ended.exists()
-    assert (live / "entry.json").exists()
-    assert (unknown / "entry.json").exists()
+    def kill(pid, _signal):
+        if pid not in live_pids:
+            raise ProcessLookupError(pid)
 
-
-def test_a_reused_pid_does_not_keep_an_ended_run(tmp_path):
-    ended = tmp_path / "ansible-local-1x" / run_cache.FOLDER_NAME
+    monkeypatch.setattr(os, "kill", kill)
+    monkeypatch.setattr(os, "getpid", lambda: 1234)
+    monkeypatch.setattr(os, "getppid", lambda: 123)
+    live = RunCache(run_cache.open_folder(run_folder(tmp_path, "ansible-local-1234x7f_q2")))
+    key = live.key("dns", DNS_OPTIONS)
+    asker = Asker()
+    live.get_or_run(key, asker)
+    ended = tmp_path / "ansible-local-123k0j9" / run_cache.FOLDER_NAME
     ended.mkdir(parents=True, mode=0o700)
-    # This process's pid, but another start time: the run that wrote it has ended.
-    (ended / "owner").write_text("%d %s" % (os.getpid(), "1"))
-    run_cache.open_folder(run_folder(tmp_path, "ansible-local-%dabcd" % os.getpid()))
-    assert not ended.exists()
+    (ended / "owner").write_text("123 -")
+
+    monkeypatch.setattr(os, "getpid", lambda: 5678)
+    monkeypatch.setattr(os, "getppid", lambda: 1)
+    run_cache.open_folder(run_folder(tmp_path, "ansible-local-5678a1b2c3"))
+
+    monkeypatch.setattr(os, "getpid", lambda: 1234)
+    assert live.get_or_run(key, asker) == (["a@10.0.0.1"], True)
+    assert asker.calls == 1
+    assert (ended / "owner").exists()
+
+
+def test_a_cache_folder_that_goes_away_during_the_run_steps_aside(this_run, reports):
+    asker = Asker()
+    run_cache.run_cached("dns", DNS_OPTIONS, asker, reports)
+    folder = os.path.join(this_run, run_cache.FOLDER_NAME)
+    shutil.rmtree(folder)
+    # Made again on the next call: removing it costs one more question, never an error.
+    assert run_cache.run_cached("dns", DNS_OPTIONS, asker, reports) == ["a@10.0.0.1"]
+    assert asker.calls == 2
+    # Gone between the key and the lock: this discovery runs uncached, and says why at -vvv.
+    real_key = RunCache.key
+
+    def key_then_remove(self, via, options):
+        answer = real_key(self, via, options)
+        shutil.rmtree(self.folder)
+        return answer
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RunCache, "key", key_then_remove)
+        assert run_cache.run_cached("dns", DNS_OPTIONS, asker, reports) == ["a@10.0.0.1"]
+    assert asker.calls == 3
+    assert reports.at(3)[-1].startswith("peerage: the run's result cache is not used: the cache lock ")
+
+
+def test_a_provider_error_from_the_file_system_is_not_taken_for_the_caches(this_run):
+    asker = Asker(error=PermissionError(13, "Permission denied", "/etc/peers"))
+    with pytest.raises(PermissionError):
+        run_cache.run_cached("dns", DNS_OPTIONS, asker)
+    assert asker.calls == 1
 
 
 # --------------------------------------------------------------- entries
