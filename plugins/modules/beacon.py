@@ -70,8 +70,27 @@ options:
     description:
       - Where the program, its configuration (mode 0600, it may hold O(secret)), pid file and log live.
       - Defaults to C(/var/lib/peerage-beacon) for root and C(~/.local/state/peerage-beacon) for other users.
+      - It must belong to the module's user, and neither it nor a folder above it may be writable by other users
+        (a folder above it may be sticky, like C(/tmp)); otherwise the module fails naming the folder, its owner
+        and mode. A missing O(state_dir) is made with mode 0755.
       - Hosts that share a filesystem (containers, network namespaces) need one each.
     type: path
+  user:
+    description:
+      - The user the transient beacon (O(state=started)) runs as when the module runs as root (with C(become)),
+        so that a program that reads packets from the network never runs as root. It gets this user's primary
+        group and no other groups.
+      - That user owns the beacon's configuration file (mode 0600, so it may read O(secret)); the log and pid file
+        stay root's. It must be able to run the module's Python interpreter (C(ansible_python_interpreter)) and
+        read the program under O(state_dir) (every folder above it searchable); otherwise the module fails naming
+        the file it cannot reach.
+      - A user of its own (a system account made for the beacon) keeps the secret from other programs that run as
+        V(nobody).
+      - A user with uid 0 is refused. Ignored when the module does not run as root, since it cannot change user
+        then; the beacon runs as the module's user. O(state=installed) leaves the user to the service manager
+        (C(DynamicUser=yes)).
+    type: str
+    default: nobody
 attributes:
   check_mode:
     support: full
@@ -182,14 +201,20 @@ log:
   returned: always
   type: str
   sample: /var/lib/peerage-beacon/myapp-45901.log
+user:
+  description: The user the transient beacon runs as.
+  returned: when O(state=started)
+  type: str
+  sample: nobody
 """
 
 import os
+import pwd
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import DEFAULT_USER, BeaconControl
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import beacon_settings
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS, COMMON_ARGUMENT_SPEC
@@ -201,12 +226,25 @@ def default_state_dir():
     return "~/.local/state/peerage-beacon"
 
 
+def running_user(account):
+    """The name of the user the transient beacon runs as: ``account``'s, or this process's own."""
+    if account is not None:
+        return account.pw_name
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
+
+
 def run(module, params):
     state = params["state"]
     options = {key: params[key] for key in BEACON_DEFAULTS}
     if state == "installed":
         options["lifetime"] = 0
-    control = BeaconControl(params["state_dir"] or default_state_dir(), options["app_name"], options["port"])
+    control = BeaconControl(
+        params["state_dir"] or default_state_dir(), options["app_name"], options["port"], params["user"]
+    )
+    control.check_state_dir()
     pid = control.running_pid()
     result = {"config": control.config_path, "program": control.launcher, "log": control.log_path, "changed": False}
 
@@ -232,8 +270,9 @@ def run(module, params):
         return result
 
     expires_at = time.time() + settings["lifetime"] if settings["lifetime"] else None
-    wanted = control.config(settings, expires_at)
+    wanted = control.config(settings, expires_at, transient=True)
     result.update(running=True, expires_at=expires_at, command=control.command(control.config_path))
+    result["user"] = running_user(control.account())
     if pid is not None and control.same_settings(wanted):
         result["pid"] = pid
         if not module.check_mode:
@@ -255,6 +294,7 @@ def main():
             lifetime={"type": "int", "default": 600},
             announce_peerage={"type": "bool", "default": False},
             state_dir={"type": "path"},
+            user={"type": "str", "default": DEFAULT_USER},
         ),
         supports_check_mode=True,
     )

@@ -12,10 +12,8 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import stat
 import subprocess
-import tempfile
 import time
 
 import pytest
@@ -42,9 +40,16 @@ from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
     largest_packet_size,
     secret_key,
 )
+from ansible_collections.peerage.peerage.tests.unit.plugins.beacon_lab import (
+    APP,
+    SYSTEM_PYTHON,
+    free_port,
+    loopback_options,
+    probe_loopback,
+    wait_for,
+)
 from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
 
-APP = "myapp"
 SECRET = "s3cret"
 HOST = "198.51.100.11"
 PROBER = ("198.51.100.1", 50000)
@@ -316,47 +321,17 @@ def test_the_largest_settings_that_pass_build_every_packet():
         assert encode("announce", settings["app_name"], settings["node_name"], SECRET)
 
 
-def test_control_never_records_a_beacon_that_exits_after_ready(tmp_path):
-    fake = tmp_path / "fake-python"
-    fake.write_text("#!/bin/sh\nprintf 'ready myapp@127.0.0.1\\n'\nexit 0\n")
-    fake.chmod(0o755)
-    control = BeaconControl(str(tmp_path / "state"), APP, free_port())
+def test_control_never_records_a_beacon_that_exits_after_ready(beacon_base):
+    fake = os.path.join(beacon_base, "fake-python")
+    with open(fake, "w") as handle:
+        handle.write("#!/bin/sh\nprintf 'ready myapp@127.0.0.1\\n'\nexit 0\n")
+    os.chmod(fake, 0o755)
+    control = BeaconControl(os.path.join(beacon_base, "state"), APP, free_port())
     config = control.config(beacon_settings({"app_name": APP, "address": "127.0.0.1"}), time.time() + 60)
     with pytest.raises(DiscoveryFailed, match="exited right after it started"):
         control.start(config, python=str(fake))
     assert not os.path.exists(control.pid_path)
     assert control.running_pid() is None
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def loopback(tmp_path):
-    """Settings for a beacon on lo with TTL 0 (nothing leaves this host), and its control."""
-    port = free_port()
-    options = {"app_name": APP, "interface": "lo", "ttl": 0, "port": port, "address": "127.0.0.1", "interval": 0.5}
-    control = BeaconControl(str(tmp_path / "state"), APP, port)
-    yield options, control
-    control.stop()
-
-
-def probe_loopback(options, **extra):
-    probe_options = {key: options[key] for key in ("app_name", "interface", "ttl", "port")}
-    probe_options.update(extra)
-    return via_udp.probe(dict(probe_options, timeout=10, expect=1))
-
-
-def wait_for(condition, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def test_started_beacon_outlives_its_starter_and_stops(loopback):
@@ -431,39 +406,34 @@ def test_a_recycled_pid_is_not_taken_for_the_beacon(loopback):
     assert control.running_pid() is None
 
 
-def test_a_service_user_that_cannot_read_the_config_runs_from_its_credential_copy(tmp_path):
+def test_a_service_user_that_cannot_read_the_config_runs_from_its_credential_copy(beacon_base):
     """As systemd runs it (DynamicUser, LoadCredential): nobody, a private copy, exit 75 on a change."""
-    base = tempfile.mkdtemp(prefix="peerage-service-", dir="/tmp")
+    port = free_port()
+    options = loopback_options(port)
+    control = BeaconControl(os.path.join(beacon_base, "state"), APP, port)
+    control.install_service(beacon_settings(options))
+    assert stat.S_IMODE(os.stat(control.service_config_path).st_mode) == 0o600
+    credentials = os.path.join(beacon_base, "credentials")
+    os.mkdir(credentials, 0o500)
+    shutil.copy(control.service_config_path, credentials)
+    nobody = pwd.getpwnam("nobody")
+    for path in (credentials, os.path.join(credentials, os.path.basename(control.service_config_path))):
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    unprivileged = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    environment = ["env", "CREDENTIALS_DIRECTORY=" + credentials]
+    service = subprocess.Popen(
+        [*unprivileged, *environment, SYSTEM_PYTHON, *control.command(control.service_config_path)[1:]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        os.chmod(base, 0o755)
-        port = free_port()
-        options = {"app_name": APP, "interface": "lo", "ttl": 0, "port": port, "address": "127.0.0.1", "interval": 0.5}
-        control = BeaconControl(os.path.join(base, "state"), APP, port)
-        control.install_service(beacon_settings(options))
-        assert stat.S_IMODE(os.stat(control.service_config_path).st_mode) == 0o600
-        credentials = os.path.join(base, "credentials")
-        os.mkdir(credentials, 0o500)
-        shutil.copy(control.service_config_path, credentials)
-        nobody = pwd.getpwnam("nobody")
-        for path in (credentials, os.path.join(credentials, os.path.basename(control.service_config_path))):
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
-        unprivileged = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-        environment = ["env", "CREDENTIALS_DIRECTORY=" + credentials]
-        service = subprocess.Popen(
-            [*unprivileged, *environment, "/usr/bin/python3", *control.command(control.service_config_path)[1:]],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert service.stdout.readline() == "ready myapp@127.0.0.1\n"
-            assert probe_loopback(options).peers == ["myapp@127.0.0.1"]
-            control.install_service(beacon_settings(dict(options, interval=1.0)))
-            assert service.wait(timeout=10) == beacon_program.EXIT_RESTART
-        finally:
-            if service.poll() is None:
-                service.kill()
-            service.wait()
-        assert "exiting so that the service manager restarts the beacon" in service.stderr.read()
+        assert service.stdout.readline() == "ready myapp@127.0.0.1\n"
+        assert probe_loopback(options).peers == ["myapp@127.0.0.1"]
+        control.install_service(beacon_settings(dict(options, interval=1.0)))
+        assert service.wait(timeout=10) == beacon_program.EXIT_RESTART
     finally:
-        shutil.rmtree(base)
+        if service.poll() is None:
+            service.kill()
+        service.wait()
+    assert "exiting so that the service manager restarts the beacon" in service.stderr.read()

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 
@@ -113,13 +114,13 @@ def test_dns_nxdomain_is_no_peers(capsys, fake_dns):
     assert run_module(capsys, dict(args, allow_empty=True))["peers"] == []
 
 
-def test_udp_finds_a_real_beacon_on_loopback(capsys, tmp_path):
+def test_udp_finds_a_real_beacon_on_loopback(capsys, beacon_base):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # TTL 0 keeps the packets on this host.
     network = {"app_name": "myapp", "interface": "lo", "ttl": 0, "port": port, "secret": "s3cret"}
-    control = BeaconControl(str(tmp_path), "myapp", port)
+    control = BeaconControl(os.path.join(beacon_base, "state"), "myapp", port)
     settings = beacon_settings(dict(network, address="127.0.0.1", interval=0.5))
     control.start(control.config(settings, time.time() + 60))
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import pwd
 import stat
 
 import pytest
@@ -18,6 +18,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control imp
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import is_local_address
 from ansible_collections.peerage.peerage.plugins.modules import beacon as beacon_module
 from ansible_collections.peerage.peerage.plugins.modules import udp_probe as udp_probe_module
+from ansible_collections.peerage.peerage.tests.unit.plugins.beacon_lab import free_port, process_ids
 
 
 def run_module(module, capsys, args, check_mode=False):
@@ -29,15 +30,15 @@ def run_module(module, capsys, args, check_mode=False):
 
 
 @pytest.fixture
-def lab(tmp_path):
+def lab(beacon_base):
     """Module arguments for one cluster on lo, and a cleanup of its beacon."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    state_dir = str(tmp_path / "state")
+    port = free_port()
+    state_dir = os.path.join(beacon_base, "state")
     network = {"app_name": "myapp", "interface": "lo", "ttl": 0, "port": port}
-    yield network, dict(network, state_dir=state_dir, address="127.0.0.1", interval=0.5)
-    BeaconControl(state_dir, "myapp", port).stop()
+    try:
+        yield network, dict(network, state_dir=state_dir, address="127.0.0.1", interval=0.5)
+    finally:
+        BeaconControl(state_dir, "myapp", port).stop()
 
 
 def test_probe_without_a_beacon_fails_clearly_unless_empty_is_allowed(lab, capsys):
@@ -114,3 +115,38 @@ def test_beacon_failing_to_start_fails_the_task(lab, capsys):
     result = run_module(beacon_module, capsys, dict(args, interface="nosuchif0", address="127.0.0.1"))
     assert result["failed"]
     assert "no network interface named 'nosuchif0'" in result["msg"]
+
+
+def test_beacon_started_by_root_runs_as_the_user_named_never_as_root(lab, capsys):
+    _network, args = lab
+    started = run_module(beacon_module, capsys, args)
+    assert started["user"] == "nobody"
+    assert process_ids(started["pid"])["Uid"] == [pwd.getpwnam("nobody").pw_uid] * 4
+    # Another user is another beacon: it restarts as that user.
+    daemon = run_module(beacon_module, capsys, dict(args, user="daemon"))
+    assert (daemon["changed"], daemon["user"]) == (True, "daemon")
+    assert daemon["pid"] != started["pid"]
+    refused = run_module(beacon_module, capsys, dict(args, user="root"))
+    assert refused["failed"] and refused["msg"].startswith("invalid user 'root': it has uid 0")
+
+
+def test_beacon_refuses_a_state_dir_others_may_write_and_touches_nothing_there(lab, capsys, beacon_base):
+    _network, args = lab
+    os.mkdir(args["state_dir"])
+    os.chmod(args["state_dir"], 0o1777)
+    victim = os.path.join(beacon_base, "victim")
+    with open(victim, "w") as handle:
+        handle.write("precious\n")
+    log = os.path.join(args["state_dir"], "myapp-%d.log" % args["port"])
+    os.symlink(victim, log)
+    for state in ("started", "installed", "stopped"):
+        result = run_module(beacon_module, capsys, dict(args, state=state))
+        assert result["failed"]
+        assert result["msg"] == (
+            "state_dir %s is not safe to use: it is owned by root (uid 0) with mode 1777; allowed: a folder owned by"
+            " root (uid 0) that no other user may write (no group or other write bit, e.g. 0755)" % args["state_dir"]
+        )
+        assert result["reason"] == "unsafe_path"
+    with open(victim) as handle:
+        assert handle.read() == "precious\n"
+    assert os.listdir(args["state_dir"]) == [os.path.basename(log)]
