@@ -61,8 +61,17 @@ def _options_of(spec_file: str, entry_point: str) -> dict[str, t.Any]:
 
 
 def role_setting_names(spec_file: str, entry_point: str) -> list[str]:
-    """The variables an entry point of a role's argument spec documents, sorted."""
-    return sorted(_options_of(spec_file, entry_point))
+    """The variables an entry point of a role's argument spec documents, sorted; ``no_log`` ones left out.
+
+    A secret is read only where it is used: checking it with the others would
+    decrypt (or fail on) a vaulted value that the run does not need.
+    """
+    options = _options_of(spec_file, entry_point)
+    return sorted(name for name, spec in options.items() if not _is_secret(spec))
+
+
+def _is_secret(spec: t.Any) -> bool:
+    return isinstance(spec, Mapping) and as_bool(spec.get("no_log"), "no_log", False)
 
 
 def checked_role_settings(settings: t.Any, spec_file: str, entry_point: str) -> t.Any:

@@ -87,9 +87,22 @@ def test_the_role_setting_names_are_its_argument_specs_options():
     names = role_setting_names(SPEC, "peerage")
     assert names == sorted(names)
     assert {"peerage_via", "peerage_files", "peerage_min_peers"} <= set(names)
+    # Documented, but no_log: a secret is read only where it is used.
     assert "peerage_secret" not in names
     with pytest.raises(AnsibleFilterError, match="'main'"):
         role_setting_names(SPEC, "main")
+
+
+def test_no_log_settings_are_left_out_of_the_names_to_template(tmp_path):
+    spec = tmp_path / "argument_specs.yml"
+    spec.write_text(
+        "argument_specs:\n  main:\n    options:\n"
+        "      a_token: {type: str, no_log: true}\n"
+        "      a_password: {type: str, no_log: 'yes'}\n"
+        "      a_name: {type: str, no_log: false}\n"
+        "      a_port: {type: int}\n"
+    )
+    assert role_setting_names(str(spec), "main") == ["a_name", "a_port"]
 
 
 def test_settings_that_fit_the_spec_are_returned_as_given():
