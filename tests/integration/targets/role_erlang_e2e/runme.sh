@@ -16,6 +16,8 @@ SUBNET=83
 HOSTS=(h1 h2 h3 h4)
 COOKIE="peerage-e2e-${RANDOM}"
 WORK="$(mktemp -d /tmp/peerage-e2e.XXXXXX)"
+# The play's UDP beacons run as nobody: they must reach their program under WORK (not list it).
+chmod 0711 "${WORK}"
 STATE="${WORK}/lab"
 NODES="${WORK}/nodes"
 BRIDGE="198.18.${SUBNET}.1"

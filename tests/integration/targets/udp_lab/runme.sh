@@ -16,7 +16,7 @@ fi
 HERE="$(pwd)"
 STATE="$(mktemp -d /tmp/peerage-udp-lab.XXXXXX)"
 WORK="$(mktemp -d /tmp/peerage-udp-work.XXXXXX)"
-# The service-style beacon runs as nobody: it must reach its program under WORK (not list it).
+# The beacons run as nobody: they must reach their program under WORK (not list it).
 chmod 0711 "${WORK}"
 SUBNET=81
 NET="198.18.${SUBNET}"
