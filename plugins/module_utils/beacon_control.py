@@ -32,6 +32,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils import (
     errors,
     node_names,
     option_values,
+    provider_options,
     udp_beacon,
     udp_options,
     udp_transport,
@@ -72,7 +73,8 @@ def program_files():
         files[os.path.join("lib", *([*parts[:depth], "__init__.py"]))] = ""
     # Every module_utils file the beacon imports, directly or not; a unit test checks the program runs.
     for module in (
-        beacon_program, errors, node_names, option_values, udp_beacon, udp_options, udp_transport, udp_wire
+        beacon_program, errors, node_names, option_values, provider_options, udp_beacon, udp_options, udp_transport,
+        udp_wire,
     ):
         name = module.__name__.rsplit(".", 1)[-1] + ".py"
         files[os.path.join("lib", *([*parts, name]))] = inspect.getsource(module)
