@@ -2,52 +2,228 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""PROVIDER_OPTIONS is the one list of each provider's options: everything else that lists them agrees."""
+"""The option records are the one source of every option's facts: what else states them agrees.
+
+The doc fragments and the lookups' own option docs are YAML that ansible-core
+reads for the lookups' defaults and choices, so they cannot be generated; they
+are checked here against the records, name by name, default by default.
+"""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 import yaml
 
-from ansible_collections.peerage.peerage.plugins.doc_fragments import common, custom, dns, udp
+from ansible_collections.peerage.peerage.plugins.doc_fragments import any_provider, cache, common, custom, dns, udp
 from ansible_collections.peerage.peerage.plugins.doc_fragments import list as list_fragment
 from ansible_collections.peerage.peerage.plugins.doc_fragments import self as self_fragment
+from ansible_collections.peerage.peerage.plugins.lookup import peers
+from ansible_collections.peerage.peerage.plugins.module_utils import provider_options as records_module
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
+    BUILTIN_PROVIDERS,
     CUSTOM_PROVIDER_OPTIONS,
     DISCOVERY_OPTIONS,
+    OPTIONS,
     PROVIDER_OPTIONS,
+    TRUST_OPTIONS,
+    argument_spec,
+    default_of,
+    names_read_by,
     options_read,
+    records,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import DEFAULT_GROUPS
 from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import PROBE_ARGUMENT_SPEC
-from ansible_collections.peerage.peerage.plugins.modules import discover
+from ansible_collections.peerage.peerage.plugins.modules import beacon, discover, udp_probe
 
+PROVIDERS_WITH_APP_NAME = ("self", "dns", "udp", "custom")
+PLUGINS = Path(records_module.__file__).parents[1]
+FILTER_NODE_NAME = yaml.safe_dump(yaml.safe_load((PLUGINS / "filter" / "node_name.yml").read_text())["DOCUMENTATION"])
 
-def documented(*texts):
-    names = set()
-    for text in texts:
-        names.update(yaml.safe_load(text)["options"])
-    return names
-
-
-COMMON = documented(common.ModuleDocFragment.DOCUMENTATION)
-
-FRAGMENTS = {
-    "self": [self_fragment.ModuleDocFragment.DOCUMENTATION],
-    "list": [list_fragment.ModuleDocFragment.DOCUMENTATION],
-    "dns": [dns.ModuleDocFragment.DOCUMENTATION],
-    "udp": [udp.ModuleDocFragment.DOCUMENTATION, udp.ModuleDocFragment.PROBE],
+# Each block of option docs, and the readers whose options it documents.
+DOCUMENTED = {
+    "common": (common.ModuleDocFragment.DOCUMENTATION, ("discovery", *PROVIDERS_WITH_APP_NAME)),
+    "any_provider": (any_provider.ModuleDocFragment.DOCUMENTATION, BUILTIN_PROVIDERS),
+    "custom": (custom.ModuleDocFragment.DOCUMENTATION, ("any", "custom")),
+    "cache": (cache.ModuleDocFragment.DOCUMENTATION, ("cache",)),
+    "dns": (dns.ModuleDocFragment.DOCUMENTATION, ("dns",)),
+    "list": (list_fragment.ModuleDocFragment.DOCUMENTATION, ("list",)),
+    "self": (self_fragment.ModuleDocFragment.DOCUMENTATION, ("self",)),
+    "udp": (udp.ModuleDocFragment.DOCUMENTATION, ("udp", "beacon")),
+    "udp.probe": (udp.ModuleDocFragment.PROBE, ("udp",)),
+    "lookup peers": (peers.DOCUMENTATION, ("self", "udp")),
+    "filter node_name": (FILTER_NODE_NAME, ("self",)),
 }
+
+# What a description says an option's default is: "default is V(x)", "(default V(2))", "default is 30".
+STATED_DEFAULT = re.compile(r"\bdefault(?: is)? (?:V\(([^)]*)\)|(-?[0-9]+(?:\.[0-9]+)?)\b|(true|false)\b)")
+
+
+def documented_options(text):
+    return {name: spec for name, spec in yaml.safe_load(text)["options"].items() if not name.startswith("_")}
+
+
+def expected_doc(name, readers):
+    """How option ``name`` must be documented for ``readers``, from its records."""
+    spec = argument_spec([name], readers)[name]
+    return {
+        "type": spec["type"],
+        "elements": spec.get("elements"),
+        "choices": spec.get("choices"),
+        "default": spec.get("default"),
+    }
+
+
+def stated_defaults(description):
+    text = " ".join(description) if isinstance(description, list) else description
+    for match in STATED_DEFAULT.finditer(text):
+        yield next(group for group in match.groups() if group is not None)
+
+
+def is_a_recorded_default(stated, name, readers):
+    """Whether ``stated`` (text of a description) is a default of one of ``name``'s records for ``readers``."""
+    for option in records(name, readers):
+        values = option.default if isinstance(option.default, tuple) else (option.default,)
+        for value in values:
+            if isinstance(value, bool) and stated == str(value).lower():
+                return True
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if re.match(r"\A-?[0-9.]+\Z", stated) and float(stated) == value:
+                    return True
+            elif isinstance(value, str) and stated == value:
+                return True
+    return False
+
+
+def differences(text, readers):
+    """``(option, documented, recorded)`` for every option of ``text`` documented unlike its record."""
+    found = []
+    for name, spec in documented_options(text).items():
+        documented = {key: spec.get(key) for key in ("type", "elements", "choices", "default")}
+        if documented != expected_doc(name, readers):
+            found.append((name, documented, expected_doc(name, readers)))
+    return found
+
+
+@pytest.mark.parametrize("block", sorted(DOCUMENTED))
+def test_documented_type_default_and_choices_are_the_records(block):
+    text, readers = DOCUMENTED[block]
+    assert differences(text, readers) == []
+
+
+CASES = [(block, name) for block, (text, _readers) in DOCUMENTED.items() for name in documented_options(text)]
+
+
+@pytest.mark.parametrize(("block", "name"), CASES, ids=["%s:%s" % case for case in CASES])
+def test_a_default_named_in_a_description_is_the_records(block, name):
+    text, readers = DOCUMENTED[block]
+    for stated in stated_defaults(documented_options(text)[name]["description"]):
+        assert is_a_recorded_default(stated, name, readers), "%s says %s defaults to %s" % (block, name, stated)
+
+
+def test_the_check_sees_a_fragment_that_changed_a_default_or_a_choice():
+    text, readers = DOCUMENTED["dns"]
+    retries = text.replace("    type: int\n    default: 1\n", "    type: int\n    default: 2\n")
+    assert retries != text
+    assert differences(retries, readers) == [
+        (
+            "retries",
+            {"type": "int", "elements": None, "choices": None, "default": 2},
+            {"type": "int", "elements": None, "choices": None, "default": 1},
+        )
+    ]
+    srv_target = text.replace("choices: [address, hostname]", "choices: [address, hostname, name]")
+    assert [name for name, _documented, _recorded in differences(srv_target, readers)] == ["srv_target"]
+
+
+def test_the_description_check_sees_a_wrong_default():
+    assert list(stated_defaults(["seconds (default V(2)).", "The provider's default is 30."])) == ["2", "30"]
+    assert is_a_recorded_default("2", "timeout", ["dns"])
+    assert not is_a_recorded_default("3", "timeout", ["dns"])
+    assert is_a_recorded_default("false", "allow_any_provider_path", ["custom"])
+    assert not is_a_recorded_default("true", "allow_any_provider_path", ["custom"])
+
+
+# --------------------------------------------------------------- the records
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda option: "%s:%s" % (option.name, "+".join(option.readers)))
+def test_a_default_has_its_options_type(option):
+    kinds = {"bool": bool, "int": int, "float": float, "str": str, "path": str, "list": tuple, "dict": dict}
+    if option.default is not None:
+        assert isinstance(option.default, kinds[option.type])
+        assert option.type == "bool" or not isinstance(option.default, bool)
+    if option.choices:
+        defaults = option.default if isinstance(option.default, tuple) else (option.default,)
+        assert set(defaults) - {None} <= set(option.choices)
+    assert option.readers
+
+
+def test_one_reader_reads_one_record_of_a_name():
+    readers = {reader for option in OPTIONS for reader in option.readers}
+    for reader in readers:
+        names = [option.name for option in OPTIONS if reader in option.readers]
+        assert len(names) == len(set(names)), reader
+
+
+def test_options_read_under_one_name_agree_on_type_and_secrecy():
+    for name in {option.name for option in OPTIONS}:
+        found = records(name)
+        assert len({(option.type, option.elements, option.secret, option.trust) for option in found}) == 1, name
+
+
+def test_defaults_are_copies():
+    first = default_of("dns_name", "dns")
+    first.append("changed")
+    assert default_of("dns_name", "dns") == ["localhost"]
+    options = default_of("provider_options", "custom")
+    options["changed"] = True
+    assert default_of("provider_options", "custom") == {}
+
+
+def test_the_secret_is_no_log_and_the_trust_options_are_the_custom_providers():
+    assert [option.name for option in OPTIONS if option.secret] == ["secret"]
+    assert argument_spec(["secret"], ["udp"])["secret"]["no_log"] is True
+    assert set(TRUST_OPTIONS) == {"via", "provider_paths", "allow_any_provider_path"}
+
+
+def test_two_readers_that_default_an_option_differently_leave_it_to_each():
+    assert argument_spec(["timeout"], ["dns"])["timeout"]["default"] == 2.0
+    assert argument_spec(["timeout"], ["udp"])["timeout"]["default"] == 5.0
+    assert "default" not in argument_spec(["timeout"], ["dns", "udp"])["timeout"]
+    assert "default" not in argument_spec(["interval"], ["udp", "beacon"])["interval"]
+
+
+def test_an_unknown_option_or_reader_is_a_key_error():
+    with pytest.raises(KeyError, match="no option 'nosuch'"):
+        records("nosuch")
+    with pytest.raises(KeyError, match="no option 'secret' read by dns"):
+        default_of("secret", "dns")
+
+
+# ------------------------------------------------- what is built from them
 
 
 @pytest.mark.parametrize("via", sorted(PROVIDER_OPTIONS))
 def test_doc_fragments_document_exactly_the_providers_options(via):
-    # Every provider reads the common options it names (app_name), and discovery reads the rest.
-    assert documented(*FRAGMENTS[via]) | COMMON == set(PROVIDER_OPTIONS[via]) | COMMON
-    assert COMMON == set(DISCOVERY_OPTIONS) | {"app_name"}
+    common_names = set(documented_options(common.ModuleDocFragment.DOCUMENTATION))
+    fragments = {
+        "self": ["self"],
+        "list": ["list"],
+        "dns": ["dns"],
+        "udp": ["udp", "udp.probe"],
+    }
+    documented = set().union(*(documented_options(DOCUMENTED[block][0]) for block in fragments[via]))
+    assert documented | common_names == set(PROVIDER_OPTIONS[via]) | common_names
+    assert common_names == set(DISCOVERY_OPTIONS) | {"app_name"}
 
 
 def test_custom_providers_options_are_documented():
-    assert documented(custom.ModuleDocFragment.DOCUMENTATION) == {"via"} | set(CUSTOM_PROVIDER_OPTIONS) - {"app_name"}
+    documented = set(documented_options(custom.ModuleDocFragment.DOCUMENTATION))
+    assert documented == {"via"} | set(CUSTOM_PROVIDER_OPTIONS) - {"app_name"}
 
 
 def test_udp_options_are_the_probes_argument_spec():
@@ -58,6 +234,17 @@ def test_discover_module_takes_every_built_in_providers_options_and_no_other():
     every = set(DISCOVERY_OPTIONS).union(*PROVIDER_OPTIONS.values())
     assert set(discover.ARGUMENT_SPEC) == every | {"via"}
     assert discover.VIA_CHOICES == list(PROVIDER_OPTIONS)
+    assert discover.ARGUMENT_SPEC["via"] == {"type": "str", "choices": ["self", "list", "dns", "udp"], "default": "dns"}
+
+
+def test_the_modules_argument_specs_are_the_records():
+    assert discover.ARGUMENT_SPEC["dns_name"] == {"type": "list", "elements": "str", "default": ["localhost"]}
+    assert discover.ARGUMENT_SPEC["interval"] == {"type": "float", "default": 0.5}
+    assert udp_probe.ARGUMENT_SPEC["allow_empty"] == {"type": "bool", "default": False}
+    assert set(udp_probe.ARGUMENT_SPEC) == set(names_read_by("udp")) | {"allow_empty"}
+    assert beacon.ARGUMENT_SPEC["interval"] == {"type": "float", "default": 5.0}
+    assert beacon.ARGUMENT_SPEC["state"]["choices"] == ["started", "stopped", "installed"]
+    assert beacon.ARGUMENT_SPEC["secret"]["no_log"] is True
 
 
 @pytest.mark.parametrize("via", [*sorted(PROVIDER_OPTIONS), "my_provider", "some.collection.lookup"])
@@ -68,3 +255,19 @@ def test_options_read_starts_with_discoverys_own_and_repeats_none(via):
     expected = PROVIDER_OPTIONS.get(via, CUSTOM_PROVIDER_OPTIONS)
     assert set(names) == set(DISCOVERY_OPTIONS) | set(expected)
     assert "secret" not in names or via == "udp"
+
+
+def test_the_records_module_runs_on_targets():
+    # Standard library only: it is copied into the beacon program and imported by modules.
+    source = open(records_module.__file__).read()
+    imports = re.findall(r"^(?:from|import) (\S+)", source, re.MULTILINE)
+    assert set(imports) <= {"__future__", "collections"}
+
+
+def test_the_groups_the_docs_name_are_the_default_groups():
+    # The group has no record default: it follows the family.
+    role = (PLUGINS.parent / "roles" / "peerage" / "meta" / "argument_specs.yml").read_text()
+    fragment = documented_options(udp.ModuleDocFragment.DOCUMENTATION)["group"]["description"]
+    for group in DEFAULT_GROUPS.values():
+        assert "V(%s)" % group in " ".join(fragment)
+        assert "V(%s)" % group in role
