@@ -152,9 +152,9 @@ VIA_CHOICES = list(BUILTIN_PROVIDERS)
 # Every built-in provider's options, from the collection's option records; an option two providers
 # default differently (timeout: dns and udp) has no default here, so each provider applies its own.
 _READERS = ("any", "discovery", *BUILTIN_PROVIDERS)
-ARGUMENT_SPEC = argument_spec(names_read_by(*_READERS), _READERS)
+_SPEC = argument_spec(names_read_by(*_READERS), _READERS)
 # Custom providers run on the controller only.
-ARGUMENT_SPEC[CHOICE_OPTION]["choices"] = VIA_CHOICES
+ARGUMENT_SPEC = dict(_SPEC, **{CHOICE_OPTION: dict(_SPEC[CHOICE_OPTION], choices=VIA_CHOICES)})
 
 
 def provider_options(params):

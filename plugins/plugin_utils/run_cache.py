@@ -46,9 +46,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.option_values impo
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of, names_read_by
 
 FOLDER_NAME = "peerage-cache"
-DEFAULT_CACHE = default_of("cache", "cache")
+DEFAULT_CACHE = bool(default_of("cache", "cache"))
 # A long play re-asks after this many seconds, so DNS changes made during the play are seen.
-DEFAULT_MAX_AGE = default_of("cache_max_age", "cache")
+DEFAULT_MAX_AGE = float(default_of("cache_max_age", "cache"))
 MIN_MAX_AGE = 0.001
 # The options of the cache itself, which the lookups read whatever the provider.
 CACHE_OPTIONS = names_read_by("cache")

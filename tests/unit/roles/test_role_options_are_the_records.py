@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import OPTIONS, argument_spec
-from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.test_provider_options import (
+from ansible_collections.peerage.peerage.tests.unit.plugins.doc_fragments.test_docs_are_the_records import (
     is_a_recorded_default,
     stated_defaults,
 )
