@@ -19,8 +19,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import format_node_name
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import node_host as _node_host
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of
 from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS
 from ansible_collections.peerage.peerage.plugins.module_utils.render import render_peers as _render_peers
+
+DEFAULT_APP_NAME = default_of("app_name", "self")
 
 
 def _call(func: t.Callable[..., str], *args: t.Any, **kwargs: t.Any) -> str:
@@ -40,9 +43,9 @@ def _render_as(fmt: str, peers: t.Any, **options: t.Any) -> str:
     return _call(_render_peers, peers, fmt, **options)
 
 
-def node_name(address: t.Any, app_name: t.Any) -> str:
-    """``app_name@address``, validated and canonical."""
-    return _call(format_node_name, app_name, address)
+def node_name(address: t.Any, app_name: t.Any = None) -> str:
+    """``app_name@address``, validated and canonical; the providers' default app name when ``app_name`` is None."""
+    return _call(format_node_name, DEFAULT_APP_NAME if app_name is None else app_name, address)
 
 
 def node_host(name: t.Any) -> str:

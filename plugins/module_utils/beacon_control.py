@@ -33,6 +33,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils import (
     errors,
     node_names,
     option_values,
+    provider_options,
     udp_beacon,
     udp_options,
     udp_transport,
@@ -41,6 +42,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils import (
 from ansible_collections.peerage.peerage.plugins.module_utils.beacon_program import read_config
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import validate_app_name
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of
 from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import (
     check_ancestors,
     check_folder,
@@ -60,7 +62,7 @@ READY_GRACE = 0.2
 MAX_INHERITED_FD = 65536
 STOP_TIMEOUT = 5.0
 # Who a transient beacon started by root runs as, unless told otherwise.
-DEFAULT_USER = "nobody"
+DEFAULT_USER = default_of("user", "beacon_module")
 
 PACKAGE = "ansible_collections.peerage.peerage.plugins.module_utils"
 LAUNCHER = "peerage-beacon.py"
@@ -85,7 +87,8 @@ def program_files():
         files[os.path.join("lib", *([*parts[:depth], "__init__.py"]))] = ""
     # Every module_utils file the beacon imports, directly or not; a unit test checks the program runs.
     for module in (
-        beacon_program, errors, node_names, option_values, udp_beacon, udp_options, udp_transport, udp_wire
+        beacon_program, errors, node_names, option_values, provider_options, udp_beacon, udp_options, udp_transport,
+        udp_wire,
     ):
         name = module.__name__.rsplit(".", 1)[-1] + ".py"
         files[os.path.join("lib", *([*parts, name]))] = inspect.getsource(module)

@@ -27,6 +27,7 @@ import sys
 import time
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError, PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import record
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import CHECK_EVERY, Beacon, beacon_settings
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS, describe_group
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import GroupTransport
@@ -48,25 +49,24 @@ def read_config(path):
     return config
 
 
+_ARGUMENT_TYPES = {"str": str, "int": int, "float": float}
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="peerage-beacon",
         description="Answer peerage.peerage UDP probes and announce this host's node name.",
     )
     parser.add_argument("--config", help="JSON file written by the peerage.peerage.beacon module")
-    for name in ("app_name", "node_name", "address", "family", "group", "interface"):
-        parser.add_argument("--" + name.replace("_", "-"), dest=name)
-    for name, kind in (
-        ("port", int),
-        ("ttl", int),
-        ("max_age", int),
-        ("lifetime", int),
-        ("interval", float),
-        ("peerage_group", str),
-        ("peerage_port", int),
-    ):
-        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind)
-    parser.add_argument("--announce-peerage", dest="announce_peerage", action="store_true", default=None)
+    # Every beacon setting by its record's type; the secret only from a file, never on the command line.
+    for name in BEACON_DEFAULTS:
+        if name == "secret":
+            continue
+        kind = record(name, "beacon").type
+        if kind == "bool":
+            parser.add_argument("--" + name.replace("_", "-"), dest=name, action="store_true", default=None)
+        else:
+            parser.add_argument("--" + name.replace("_", "-"), dest=name, type=_ARGUMENT_TYPES[kind])
     parser.add_argument("--secret-file", help="file holding the shared secret (not given on the command line)")
     return parser
 

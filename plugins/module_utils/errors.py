@@ -21,6 +21,9 @@ __metaclass__ = type
 
 import traceback
 
+# How much of a refused value a message shows.
+DESCRIBED_LENGTH = 80
+
 
 class PeerageError(Exception):
     """Base of every error the discovery core raises."""
@@ -52,6 +55,14 @@ class DiscoveryFailed(PeerageError):
 
 class NoPeersFound(PeerageError):
     """The source answered but named no peers, and ``allow_empty`` is false."""
+
+
+def describe_value(value):
+    """Show a refused value safely in a message: repr() makes control characters visible; long ones are cut."""
+    text = repr(value)
+    if len(text) > DESCRIBED_LENGTH:
+        text = text[: DESCRIBED_LENGTH - 3] + "..."
+    return text
 
 
 def failure_reason(exc):

@@ -24,7 +24,7 @@ import ipaddress
 import re
 from collections import namedtuple
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, describe_value
 
 # An Erlang atom holds at most 255 characters; a node name is an atom.
 MAX_NODE_NAME_LENGTH = 255
@@ -41,26 +41,18 @@ NodeName = namedtuple("NodeName", ["name", "host", "host_kind"])
 HOST_KIND_ORDER = {"ipv4": 0, "ipv6": 1, "hostname": 2}
 
 
-def _describe(value):
-    """Show a refused value safely: repr() makes control characters visible."""
-    text = repr(value)
-    if len(text) > 80:
-        text = text[:77] + "..."
-    return text
-
-
 def _refuse(value, rule):
-    raise NodeNameError("invalid node name %s: %s" % (_describe(value), rule), value=value)
+    raise NodeNameError("invalid node name %s: %s" % (describe_value(value), rule), value=value)
 
 
 def validate_app_name(app_name):
     """Return ``app_name`` if it can stand before '@' in a node name, else raise."""
     if not isinstance(app_name, str) or not app_name:
         raise NodeNameError(
-            "invalid app name %s: it must be a non-empty string" % _describe(app_name), value=app_name
+            "invalid app name %s: it must be a non-empty string" % describe_value(app_name), value=app_name
         )
     if not _NAME_RE.match(app_name):
-        raise NodeNameError("invalid app name %s: %s" % (_describe(app_name), _NAME_RULE), value=app_name)
+        raise NodeNameError("invalid app name %s: %s" % (describe_value(app_name), _NAME_RULE), value=app_name)
     return app_name
 
 
@@ -110,7 +102,7 @@ def classify_host(host):
         if not _LABEL_RE.match(label):
             raise ValueError(
                 "hostname label %s is not 1-63 letters, digits, '-' or '_' (not starting or ending with '-')"
-                % _describe(label)
+                % describe_value(label)
             )
     if all(label.isdigit() for label in labels):
         raise ValueError("it looks like an IPv4 address but is not a valid one")
@@ -192,7 +184,7 @@ def normalize_node_names(values):
     """
     if isinstance(values, (str, bytes)):
         raise NodeNameError(
-            "expected a list of node names, not the single string %s" % _describe(values), value=values
+            "expected a list of node names, not the single string %s" % describe_value(values), value=values
         )
     canonical = set()
     for value in values:

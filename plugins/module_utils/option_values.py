@@ -20,7 +20,7 @@ import math
 import re
 import unicodedata
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError, describe_value
 
 # A number as text: ASCII digits only (float() would also read '٣' and other digits), \Z not $ (no newline).
 _NUMBER_TEXT_RE = re.compile(r"\A\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*\Z")
@@ -99,17 +99,12 @@ def as_port(value, key, default=None):
     return as_number(value, key, default, 1, int, 65535)
 
 
-def _describe(value):
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def as_text(value, key, allow_empty=False, allow_newline=False):
     """``value`` as a string without control characters (newlines only when allowed)."""
     if not isinstance(value, str):
-        raise OptionError("invalid %s %s: expected a string" % (key, _describe(value)))
+        raise OptionError("invalid %s %s: expected a string" % (key, describe_value(value)))
     if not value and not allow_empty:
-        raise OptionError("invalid %s %s: expected a string that is not empty" % (key, _describe(value)))
+        raise OptionError("invalid %s %s: expected a string that is not empty" % (key, describe_value(value)))
     for char in value:
         if char == "\n" and allow_newline:
             continue
@@ -118,7 +113,7 @@ def as_text(value, key, allow_empty=False, allow_newline=False):
         if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
             raise OptionError(
                 "invalid %s %s: expected text without control characters or line separators"
-                % (key, _describe(value))
+                % (key, describe_value(value))
             )
     return value
 
@@ -128,6 +123,6 @@ def as_shell_name(value, key):
     if not isinstance(value, str) or not _SHELL_NAME_RE.match(value):
         raise OptionError(
             "invalid %s %s: expected a shell variable name (letters, digits and '_', not starting with a digit)"
-            % (key, _describe(value))
+            % (key, describe_value(value))
         )
     return value

@@ -17,9 +17,9 @@ The first two are written in the Elixir config syntax (a file that
 the ``syntax`` option. Node names are always quoted atoms. Options and
 examples: ``docs/formats.md``; how a release reads the files: ``docs/elixir.md``.
 
-The shared quoting and option checks live in ``render.py``, which imports this
-file to fill its format table; so this file reaches them at call time, never
-at import time, and either file can be imported first.
+The shared quoting lives in ``render_quoting.py`` and the shared option checks
+in ``render_options.py``; ``render.py`` imports this file to fill its format
+table, and this file never imports ``render.py``.
 
 Runs on targets too: standard library only, Python 3.8 syntax.
 """
@@ -30,8 +30,23 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError, describe_value
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import parse_node_name
+from ansible_collections.peerage.peerage.plugins.module_utils.render_options import (
+    COMMENT_OPTION,
+    check_bool,
+    check_int,
+    check_timeout,
+    option_key,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.render_quoting import (
+    comment_lines,
+    erlang_atom_list,
+    lines_text,
+    quote_atom,
+    quote_shell_double,
+    quote_text,
+)
 
 ELIXIR_FORMATS = ("peerage", "libcluster", "release_env")
 
@@ -50,13 +65,6 @@ _TOPOLOGY_RE = re.compile(r"\A[a-z_][A-Za-z0-9_]{0,254}\Z")
 _COOKIE_RE = re.compile(r"\A[A-Za-z0-9_.+/=@:~-]+\Z")
 
 
-def _core():
-    """render.py, whose quoting and option checks every format shares."""
-    from ansible_collections.peerage.peerage.plugins.module_utils import render
-
-    return render
-
-
 # --- quoting -----------------------------------------------------------------
 
 
@@ -68,7 +76,7 @@ def quote_elixir_atom(text):
     interpolation) are escaped; anything outside printable ASCII is written
     as ``\\u{H}``, which Elixir reads back as the same character.
     """
-    return _core().quote_text(text, ':"', '"', '\\"#', "\\u{%X}")
+    return quote_text(text, ':"', '"', '\\"#', "\\u{%X}")
 
 
 class _Atom(str):
@@ -116,37 +124,35 @@ def _elixir_value(value, indent):
 
 def _erlang_value(value):
     """``value`` as an Erlang term on one line."""
-    core = _core()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, _Module):
-        return core.quote_atom("Elixir." + value)
+        return quote_atom("Elixir." + value)
     if isinstance(value, _Atom):
         return _erlang_key(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, _NodeList):
-        return core.erlang_atom_list(value)
+        return erlang_atom_list(value)
     return "[" + ", ".join("{%s, %s}" % (_erlang_key(key), _erlang_value(item)) for key, item in value) + "]"
 
 
 def _erlang_key(key):
     if _ERLANG_PLAIN_ATOM_RE.match(key) and key not in _ERLANG_RESERVED:
         return key
-    return _core().quote_atom(key)
+    return quote_atom(key)
 
 
 def _config_file(opts, app, settings):
     """A file that sets ``app``'s ``settings`` (a keyword list), in the syntax ``opts`` chose."""
-    core = _core()
     if opts["syntax"] == "elixir":
         # `config :app, key: value, ...`: the keyword list without its brackets.
         body = _elixir_value(settings, 0)[2:-2]
-        lines = [*core._comment_lines("#", opts["comment"]), "import Config", "", "config :%s," % app, body]
+        lines = [*comment_lines("#", opts["comment"]), "import Config", "", "config :%s," % app, body]
     else:
         term = "[{%s, %s}]." % (app, _erlang_value(settings))
-        lines = [*core._comment_lines("%%", opts["comment"]), term]
-    return core._text(lines)
+        lines = [*comment_lines("%%", opts["comment"]), term]
+    return lines_text(lines)
 
 
 # --- option checks -----------------------------------------------------------
@@ -154,8 +160,7 @@ def _config_file(opts, app, settings):
 
 def _invalid(fmt, name, value, expected):
     """The error every format option check gives: the option, its value, what is allowed."""
-    core = _core()
-    return OptionError("invalid %s %s: expected %s" % (core._key(fmt, name), core._describe(value), expected))
+    return OptionError("invalid %s %s: expected %s" % (option_key(fmt, name), describe_value(value), expected))
 
 
 def _check_syntax(fmt, name, value):
@@ -178,29 +183,17 @@ def _check_topology(fmt, name, value):
 def _check_cookie(fmt, name, value):
     # The value is a secret: the message describes it and never shows it.
     if not isinstance(value, str) or not value:
-        raise OptionError("invalid %s (value not shown): expected a string that is not empty" % _core()._key(fmt, name))
+        raise OptionError("invalid %s (value not shown): expected a string that is not empty" % option_key(fmt, name))
     if len(value) > MAX_COOKIE_LENGTH or not _COOKIE_RE.match(value):
         raise OptionError(
             "invalid %s (value not shown): expected a cookie of 1 to %d letters, digits and"
-            " any of _ . + / = @ : ~ -" % (_core()._key(fmt, name), MAX_COOKIE_LENGTH)
+            " any of _ . + / = @ : ~ -" % (option_key(fmt, name), MAX_COOKIE_LENGTH)
         )
     return value
 
 
-def _check_bool(fmt, name, value):
-    return _core()._check_bool(fmt, name, value)
-
-
 def _check_interval(fmt, name, value):
-    return _core()._check_int(fmt, name, value, 1)
-
-
-def _check_epmd_timeout(fmt, name, value):
-    return _core()._check_timeout(fmt, name, value)
-
-
-def _check_comment(fmt, name, value):
-    return _core()._check_comment(fmt, name, value)
+    return check_int(fmt, name, value, 1)
 
 
 # --- renderers ---------------------------------------------------------------
@@ -222,12 +215,11 @@ def _render_libcluster(names, opts):
 
 
 def _render_release_env(names, opts):
-    core = _core()
     if len(names) != 1:
         raise OptionError(
             "format release_env: it writes this host's own node name, so it takes a list of exactly one name"
             " (what the peerage.peerage.self lookup returns), not %d: %s"
-            % (len(names), core._describe(names) if names else "[]")
+            % (len(names), describe_value(names) if names else "[]")
         )
     node = names[0]
     variables = [("RELEASE_DISTRIBUTION", "name"), ("RELEASE_NODE", node)]
@@ -236,31 +228,26 @@ def _render_release_env(names, opts):
     if parse_node_name(node).host_kind == "ipv6":
         # A node named after an IPv6 address cannot start distribution over IPv4.
         variables.append(("ELIXIR_ERL_OPTIONS", "-proto_dist inet6_tcp"))
-    lines = core._comment_lines("#", opts["comment"])
-    lines += ["%s=%s" % (name, core.quote_shell_double(value)) for name, value in variables]
-    return core._text(lines)
+    lines = comment_lines("#", opts["comment"])
+    lines += ["%s=%s" % (name, quote_shell_double(value)) for name, value in variables]
+    return lines_text(lines)
 
 
-def elixir_renderers(default_comment):
-    """The table entries of the Elixir formats: {format: (renderer, option spec)}.
-
-    ``default_comment`` is render.py's default header, passed in so that this
-    table can be built while render.py is still being imported.
-    """
-    comment = {"comment": (_check_comment, default_comment)}
-    syntax = dict(comment, syntax=(_check_syntax, DEFAULT_SYNTAX))
+def elixir_renderers():
+    """The table entries of the Elixir formats: {format: (renderer, option spec)}."""
+    syntax = dict(COMMENT_OPTION, syntax=(_check_syntax, DEFAULT_SYNTAX))
     return {
         "peerage": (
             _render_peerage,
-            dict(syntax, log_results=(_check_bool, None), interval=(_check_interval, None)),
+            dict(syntax, log_results=(check_bool, None), interval=(_check_interval, None)),
         ),
         "libcluster": (
             _render_libcluster,
             dict(
                 syntax,
                 topology=(_check_topology, DEFAULT_TOPOLOGY),
-                timeout=(_check_epmd_timeout, DEFAULT_EPMD_TIMEOUT),
+                timeout=(check_timeout, DEFAULT_EPMD_TIMEOUT),
             ),
         ),
-        "release_env": (_render_release_env, dict(comment, cookie=(_check_cookie, None))),
+        "release_env": (_render_release_env, dict(COMMENT_OPTION, cookie=(_check_cookie, None))),
     }

@@ -35,14 +35,17 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     normalize_node_names,
     parse_node_name,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import DISCOVERY_OPTIONS, options_read
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
+    DISCOVERY_OPTIONS,
+    TRUST_OPTIONS,
+    options_read,
+    shared_names,
+)
 from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS, render_peers
 
 # Options the role decides itself rather than passing through from peerage_<option>:
 # the guard judges emptiness, and the role adds or removes each host's own name.
 ROLE_OWNED_OPTIONS = ("allow_empty", "include_self")
-# UDP options only the probe reads; a beacon takes the other udp options.
-PROBE_ONLY_OPTIONS = ("timeout", "interval", "expect", "settle", "include_self", "peerage_compat")
 
 NOTHING_CHANGED = "no file was changed."
 
@@ -58,12 +61,18 @@ class SettingsRefused(PeerageError):
 def role_option_names(via, beacon=False):
     """The provider options the role passes from ``peerage_<option>`` variables for ``via``.
 
+    Never a trust option (``via``, ``provider_paths``, ``allow_any_provider_path``):
+    the role's variables may come from inventory, and a keyword argument of
+    the lookup call counts as the operator's own, so the lookup reads those
+    variables itself and refuses them when inventory set them.
+
     With ``beacon``, the options a UDP beacon shares with the probe: not
     discovery's own, not the probe's.
     """
-    names = [name for name in options_read(via) if name not in ROLE_OWNED_OPTIONS]
+    names = [name for name in options_read(via) if name not in ROLE_OWNED_OPTIONS + TRUST_OPTIONS]
     if beacon:
-        names = [name for name in names if name not in PROBE_ONLY_OPTIONS + DISCOVERY_OPTIONS]
+        shared = shared_names("udp", "beacon")
+        names = [name for name in names if name in shared and name not in DISCOVERY_OPTIONS]
     return names
 
 

@@ -24,16 +24,25 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     validate_app_name,
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
+    argument_spec,
+    default_of,
+    defaults_for,
+    names_read_by,
+    record,
+    shared_names,
+)
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import check_packet_size, node_of_app, secret_key
 
 # The collection's own protocol keeps off Peerage's group and port (230.1.1.1:45900), so BEAM nodes
 # running Peerage's Udp provider never receive its packets unless announce_peerage or peerage_compat
 # asks for them: Peerage's socket (active: 10) crashes under a burst of datagrams.
-DEFAULT_PORT = 45901
+DEFAULT_PORT = default_of("port", "udp")
+FAMILIES = record("family", "udp").choices
 DEFAULT_GROUPS = {"ipv4": "239.192.45.1", "ipv6": "ff12::b34d"}
 """An organisation-local IPv4 group; for IPv6 a transient link-local group (0xb34d is 45901)."""
-PEERAGE_GROUP = "230.1.1.1"
-PEERAGE_PORT = 45900
+PEERAGE_GROUP = default_of("peerage_group", "udp")
+PEERAGE_PORT = default_of("peerage_port", "udp")
 """Where Peerage's own ``Udp`` provider sends and listens by default."""
 
 # Replies that a probe triggers are spread at random over REPLY_SLOT seconds per other beacon the
@@ -41,64 +50,23 @@ PEERAGE_PORT = 45900
 REPLY_SLOT = 0.02
 REPLY_SPREAD_MAX = 0.4
 
-COMMON_DEFAULTS = {
-    "app_name": "nonode",
-    "family": None,
-    "group": None,
-    "port": DEFAULT_PORT,
-    "ttl": 1,
-    "interface": None,
-    "secret": None,
-    "max_age": 30,
-    "node_name": None,
-    "address": None,
-    "peerage_group": PEERAGE_GROUP,
-    "peerage_port": PEERAGE_PORT,
-}
+# The options of the probe (the udp provider) and of the beacon, from the collection's option records.
+PROBE_OPTIONS = names_read_by("udp")
+# What the probe and the beacon share with one meaning: the network, the cluster and authentication.
+COMMON_OPTIONS = shared_names("udp", "beacon")
 
-PROBE_DEFAULTS = dict(
-    COMMON_DEFAULTS,
-    timeout=5.0,
-    interval=0.5,
-    expect=0,
-    settle=0.0,
-    include_self=True,
-    peerage_compat=False,
-)
+COMMON_DEFAULTS = defaults_for("udp", COMMON_OPTIONS)
+PROBE_DEFAULTS = defaults_for("udp")
+BEACON_DEFAULTS = defaults_for("beacon")
 
 # The same options as AnsibleModule argument specs, for the modules.
-COMMON_ARGUMENT_SPEC = {
-    "app_name": {"type": "str", "default": "nonode"},
-    "node_name": {"type": "str"},
-    "address": {"type": "str"},
-    "family": {"type": "str", "choices": ["ipv4", "ipv6"]},
-    "group": {"type": "str"},
-    "port": {"type": "int", "default": DEFAULT_PORT},
-    "ttl": {"type": "int", "default": 1},
-    "interface": {"type": "str"},
-    "secret": {"type": "str", "no_log": True},
-    "max_age": {"type": "int", "default": 30},
-    "peerage_group": {"type": "str", "default": PEERAGE_GROUP},
-    "peerage_port": {"type": "int", "default": PEERAGE_PORT},
-}
-
-PROBE_ARGUMENT_SPEC = dict(
-    COMMON_ARGUMENT_SPEC,
-    timeout={"type": "float", "default": 5.0},
-    interval={"type": "float", "default": 0.5},
-    expect={"type": "int", "default": 0},
-    settle={"type": "float", "default": 0.0},
-    include_self={"type": "bool", "default": True},
-    peerage_compat={"type": "bool", "default": False},
-)
-
-
-BEACON_DEFAULTS = dict(COMMON_DEFAULTS, interval=5.0, lifetime=600, announce_peerage=False)
+COMMON_ARGUMENT_SPEC = argument_spec(COMMON_OPTIONS, ("udp",))
+PROBE_ARGUMENT_SPEC = argument_spec(PROBE_OPTIONS, ("udp",))
 
 
 def _group(options):
     family = options.get("family")
-    if family not in (None, "ipv4", "ipv6"):
+    if family is not None and family not in FAMILIES:
         raise OptionError("family must be 'ipv4' or 'ipv6', got %r" % (family,))
     group = options.get("group")
     if group is None:

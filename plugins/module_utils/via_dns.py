@@ -39,6 +39,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     validate_app_name,
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_list, as_number
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of, record
 
 try:
     import dns.exception
@@ -56,14 +57,16 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     HAS_DNSPYTHON = False
     DNSPYTHON_IMPORT_ERROR = exc
 
-DEFAULT_DNS_NAME = "localhost"
-DEFAULT_RECORD_TYPES = ("A", "AAAA")
-RECORD_TYPES = ("A", "AAAA", "SRV")
-SRV_TARGET_MODES = ("address", "hostname")
-DEFAULT_TIMEOUT = 2.0
-DEFAULT_RETRIES = 1
+DEFAULT_APP_NAME = default_of("app_name", "dns")
+DEFAULT_DNS_NAMES = default_of("dns_name", "dns")
+DEFAULT_RECORD_TYPES = tuple(default_of("record_types", "dns"))
+RECORD_TYPES = record("record_types", "dns").choices
+SRV_TARGET_MODES = record("srv_target", "dns").choices
+DEFAULT_SRV_TARGET = default_of("srv_target", "dns")
+DEFAULT_TIMEOUT = default_of("timeout", "dns")
+DEFAULT_RETRIES = default_of("retries", "dns")
 # Seconds one whole discovery may take: every name, type, server, retry, SRV target and CNAME step.
-DEFAULT_DEADLINE = 30.0
+DEFAULT_DEADLINE = default_of("deadline", "dns")
 MAX_CNAME_HOPS = 16
 # Questions asked at once; more wait for a free slot.
 MAX_PARALLEL_QUESTIONS = 16
@@ -126,14 +129,14 @@ class DnsSettings:
     """The DNS options, checked once."""
 
     def __init__(self, options):
-        self.app_name = validate_app_name(options.get("app_name") or "nonode")
-        self.dns_names = as_list(options.get("dns_name"), "dns_name") or [DEFAULT_DNS_NAME]
+        self.app_name = validate_app_name(options.get("app_name") or DEFAULT_APP_NAME)
+        self.dns_names = as_list(options.get("dns_name"), "dns_name") or list(DEFAULT_DNS_NAMES)
         self.record_types = parse_record_types(options.get("record_types"))
         self.nameservers = [parse_nameserver(item) for item in as_list(options.get("nameserver"), "nameserver")]
         self.timeout = as_number(options.get("timeout"), "timeout", DEFAULT_TIMEOUT, 0.001)
         self.retries = as_number(options.get("retries"), "retries", DEFAULT_RETRIES, 0, int)
         self.deadline = as_number(options.get("deadline"), "deadline", DEFAULT_DEADLINE, 0.001)
-        self.srv_target = options.get("srv_target") or "address"
+        self.srv_target = options.get("srv_target") or DEFAULT_SRV_TARGET
         if self.srv_target not in SRV_TARGET_MODES:
             raise OptionError(
                 "invalid srv_target %r: allowed are %s" % (self.srv_target, ", ".join(SRV_TARGET_MODES))

@@ -15,8 +15,9 @@ __metaclass__ = type
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import format_node_name
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of
 
-DEFAULT_APP_NAME = "nonode"
+DEFAULT_APP_NAME = default_of("app_name", "self")
 ADDRESS_SOURCES = ("address", "ansible_host", "inventory_hostname")
 
 

@@ -29,8 +29,6 @@ from collections import namedtuple
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import (
-    PROBE_ARGUMENT_SPEC,
-    PROBE_DEFAULTS,
     REPLY_SPREAD_MAX,
     describe_group,
     probe_settings,
@@ -41,9 +39,6 @@ from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport impo
     is_local_address,
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import PacketFilter, encode, new_nonce
-
-# The probe's options are re-exported for the modules that take them (udp_probe, discover).
-__all__ = ["PROBE_ARGUMENT_SPEC", "PROBE_DEFAULTS", "ProbeResult", "describe_empty", "describe_result", "poll", "probe"]
 
 _ProbeResultFields = namedtuple(
     "_ProbeResultFields", ["peers", "sources", "dropped", "elapsed", "complete", "stopped_by", "probes_sent"]

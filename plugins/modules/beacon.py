@@ -214,10 +214,14 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import DEFAULT_USER, BeaconControl
+from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import argument_spec, names_read_by
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import beacon_settings
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS, COMMON_ARGUMENT_SPEC
+from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS
+
+# The beacon's settings and what the module decides itself (state, state_dir), from the option records.
+ARGUMENT_SPEC = argument_spec(names_read_by("beacon", "beacon_module"), ["beacon", "beacon_module"])
 
 
 def default_state_dir():
@@ -286,18 +290,7 @@ def run(module, params):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            COMMON_ARGUMENT_SPEC,
-            state={"type": "str", "choices": ["started", "stopped", "installed"], "default": "started"},
-            interval={"type": "float", "default": 5.0},
-            lifetime={"type": "int", "default": 600},
-            announce_peerage={"type": "bool", "default": False},
-            state_dir={"type": "path"},
-            user={"type": "str", "default": DEFAULT_USER},
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
         result = run(module, module.params)
     except PeerageError as exc:

@@ -139,30 +139,22 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.peerage.peerage.plugins.module_utils.discovery import discover
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import guarded_run
-from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS, options_read
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import PROBE_ARGUMENT_SPEC
-
-VIA_CHOICES = list(PROVIDER_OPTIONS)
-
-# The udp options are the udp_probe module's; timeout is shared with dns.
-ARGUMENT_SPEC = dict(
-    PROBE_ARGUMENT_SPEC,
-    via={"type": "str", "choices": VIA_CHOICES, "default": "dns"},
-    # peerage.peerage.common (app_name comes with the udp options)
-    allow_empty={"type": "bool", "default": False},
-    log_results={"type": "bool", "default": True},
-    # peerage.peerage.dns
-    dns_name={"type": "list", "elements": "str", "default": ["localhost"]},
-    record_types={"type": "list", "elements": "str", "choices": ["A", "AAAA", "SRV"], "default": ["A", "AAAA"]},
-    nameserver={"type": "list", "elements": "str"},
-    # dns and udp have different defaults; each provider applies its own.
-    timeout={"type": "float"},
-    retries={"type": "int", "default": 1},
-    deadline={"type": "float", "default": 30.0},
-    srv_target={"type": "str", "choices": ["address", "hostname"], "default": "address"},
-    # peerage.peerage.list
-    node_list={"type": "list", "elements": "str"},
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
+    BUILTIN_PROVIDERS,
+    CHOICE_OPTION,
+    argument_spec,
+    names_read_by,
+    options_read,
 )
+
+VIA_CHOICES = list(BUILTIN_PROVIDERS)
+
+# Every built-in provider's options, from the collection's option records; an option two providers
+# default differently (timeout: dns and udp) has no default here, so each provider applies its own.
+_READERS = ("any", "discovery", *BUILTIN_PROVIDERS)
+_SPEC = argument_spec(names_read_by(*_READERS), _READERS)
+# Custom providers run on the controller only.
+ARGUMENT_SPEC = dict(_SPEC, **{CHOICE_OPTION: dict(_SPEC[CHOICE_OPTION], choices=VIA_CHOICES)})
 
 
 def provider_options(params):

@@ -110,15 +110,15 @@ probes_sent:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import argument_spec
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import PROBE_ARGUMENT_SPEC, PROBE_DEFAULTS
 from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import describe_empty, probe
 
+ARGUMENT_SPEC = dict(PROBE_ARGUMENT_SPEC, **argument_spec(["allow_empty"], ["discovery"]))
+
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(PROBE_ARGUMENT_SPEC, allow_empty={"type": "bool", "default": False}),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     options = {key: module.params[key] for key in PROBE_DEFAULTS}
     try:
         result = probe(options)

@@ -7,6 +7,11 @@
 
 Like a Peerage custom provider (a module with ``poll/0``), a provider here is
 one function. What it returns is checked by the same core as the built-ins.
+
+A custom provider is code run on the controller, so the options that choose
+it (the trust options of the option records: ``via``, ``provider_paths``,
+``allow_any_provider_path``) are taken only from what the controller's
+operator owns, never from inventory: :func:`check_operator_sources`.
 """
 
 from __future__ import annotations
@@ -18,12 +23,18 @@ import inspect
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ansible.plugins.loader import lookup_loader
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError, describe_value
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import TRUST_OPTIONS
+from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import (
+    ENV_PREFIX,
+    INI_SECTION,
+    VARIABLE_PREFIX,
+)
 
 Poll = Callable[[dict[str, Any]], Any]
 
@@ -44,11 +55,78 @@ def _inside(path: str, folder: str) -> bool:
     return os.path.commonpath([path, folder]) == folder
 
 
+def _host_level_variables(variables: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The host's variables without the play's and the task's, as written; None when they cannot be had.
+
+    That is what ``hostvars`` holds for the host (ansible-core's
+    ``HostVars.raw_get``): its inventory host and group variables (also those
+    of ``host_vars/`` and ``group_vars/`` folders), its facts, what
+    ``set_fact`` and ``include_vars`` set, and the extra variables.
+    """
+    hostvars = variables.get("hostvars")
+    host = variables.get("inventory_hostname")
+    raw_get = getattr(hostvars, "raw_get", None)
+    if not isinstance(host, str) or raw_get is None:
+        return None
+    found = raw_get(host)
+    return found if isinstance(found, Mapping) else None
+
+
+def _operator_places(name: str) -> str:
+    return (
+        "the lookup call, the play's, a role's or the task's vars, a role's parameters, -e, %s%s in the controller's"
+        " environment, or %s in the [%s] section of ansible.cfg" % (ENV_PREFIX, name.upper(), name, INI_SECTION)
+    )
+
+
+def check_operator_sources(
+    direct: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    extra_vars: Mapping[str, Any],
+    names: Sequence[str] = TRUST_OPTIONS,
+) -> None:
+    """Refuse a trust option (``names``) whose value came from inventory, a host or group variable or a fact.
+
+    Options come, highest first, from the lookup call (``direct``), the
+    ``peerage_<name>`` variable, the environment, ``ansible.cfg``. The call,
+    the environment and ``ansible.cfg`` are the operator's. A variable is the
+    operator's when the play or the task set the value in use (so the host's
+    own variables, :func:`_host_level_variables`, do not hold it) or when it
+    is an extra variable (``-e``). Anything else, or a variable whose source
+    cannot be told, raises :class:`OptionError` naming it and where to set it.
+    """
+    host_level: Mapping[str, Any] | None = None
+    for name in names:
+        variable = VARIABLE_PREFIX + name
+        if name in direct or variable not in variables or variable in extra_vars:
+            continue
+        if host_level is None:
+            host_level = _host_level_variables(variables)
+        if host_level is None:
+            raise OptionError(
+                "%s is set as a variable, and the lookup cannot tell whether the play or the inventory set it (it was"
+                " given no hostvars for the host); %s decides which code runs on the controller, so set it in %s"
+                % (variable, name, _operator_places(name))
+            )
+        if variable in host_level and host_level[variable] == variables[variable]:
+            raise OptionError(
+                "%s=%s is set for host %s by its inventory, a host or group variable, a fact, set_fact or include_vars,"
+                " which may not decide which code runs on the controller; set %s in %s"
+                % (
+                    variable,
+                    describe_value(variables[variable]),
+                    variables.get("inventory_hostname"),
+                    name,
+                    _operator_places(name),
+                )
+            )
+
+
 def check_trusted(path: str, trusted: Sequence[str], allow_any_path: bool) -> str:
     """Return the real path of provider file ``path`` if it lies in one of the ``trusted`` folders, else raise.
 
-    A provider file is Python run on the controller, and ``via`` may come
-    from host variables or the environment: only the playbook's folder and
+    A provider file is Python run on the controller, and ``via`` may name a
+    file in a folder others can write: only the playbook's folder and
     ``provider_paths`` (and their subfolders, symbolic links resolved) are
     trusted, unless ``allow_any_provider_path`` widens that.
     """

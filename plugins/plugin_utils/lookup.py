@@ -14,6 +14,7 @@ from typing import Any
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
+from ansible.utils.vars import load_extra_vars
 
 from ansible_collections.peerage.peerage.plugins.module_utils.discovery import (
     BUILTIN_PROVIDERS,
@@ -25,6 +26,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import Peer
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
 from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
     Poll,
+    check_operator_sources,
     describe_exception,
     find_provider_file,
     is_lookup_fqcn,
@@ -104,6 +106,8 @@ class PeerageLookup(LookupBase):
         report = self._report if options.get("log_results", True) else None
         if via in BUILTIN_PROVIDERS:
             return run_cached(via, options, lambda: discover(via, options, report), report)
+        # Any other provider is code run on the controller: what chose it must be the operator's, not inventory's.
+        check_operator_sources(kwargs, variables, load_extra_vars(self._loader))
         return self._run_custom(via, terms, variables, options, report)
 
     def _chosen_provider(self, variables: Mapping[str, Any], kwargs: dict[str, Any]) -> str:

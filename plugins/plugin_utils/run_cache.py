@@ -40,6 +40,7 @@ from typing import Any
 
 from ansible_collections.peerage.peerage.plugins.module_utils import errors
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of, names_read_by
 from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import (
     UnsafePath,
     check_folder,
@@ -48,11 +49,12 @@ from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import 
 )
 
 FOLDER_NAME = "peerage-cache"
+DEFAULT_CACHE = bool(default_of("cache", "cache"))
 # A long play re-asks after this many seconds, so DNS changes made during the play are seen.
-DEFAULT_MAX_AGE = 300.0
+DEFAULT_MAX_AGE = float(default_of("cache_max_age", "cache"))
 MIN_MAX_AGE = 0.001
 # The options of the cache itself, which the lookups read whatever the provider.
-CACHE_OPTIONS = ("cache", "cache_max_age")
+CACHE_OPTIONS = names_read_by("cache")
 # Options that change how a discovery is logged or cached, never what it answers.
 NOT_IN_KEY = frozenset(("log_results", *CACHE_OPTIONS))
 # The built-in providers whose answer depends only on their options. The self provider
@@ -249,7 +251,7 @@ def run_cached(
     opted_in: bool = False,
 ) -> list[str]:
     """Run ``discover`` through the run's cache when ``via`` is cached and ``cache`` is on; else run it."""
-    if not as_bool(options.get("cache"), "cache", True) or not (opted_in or via in CACHED_PROVIDERS):
+    if not as_bool(options.get("cache"), "cache", DEFAULT_CACHE) or not (opted_in or via in CACHED_PROVIDERS):
         return discover()
     max_age = as_number(options.get("cache_max_age"), "cache_max_age", DEFAULT_MAX_AGE, MIN_MAX_AGE)
     try:

@@ -64,3 +64,31 @@ if ANSIBLE_CONFIG="$none" playbook short_names.yml >"$WORK/no-short.out" 2>&1; t
 fi
 # ansible-core 2.16 to 2.18 say "lookup plugin (peerage.dns) not found".
 grep -E "lookup plugin ('peerage\.dns' was not found|\(peerage\.dns\) not found)" "$WORK/no-short.out"
+
+# Inventory cannot choose code to run on the controller. A provider file
+# outside the playbook's folder leaves a file when it is loaded; a pipe
+# lookup as provider would run its terms as a shell command.
+mkdir "$WORK/elsewhere"
+cat >"$WORK/elsewhere/evil.py" <<PROVIDER
+import pathlib
+
+pathlib.Path("$WORK/evil-ran").write_text("loaded")
+
+
+def poll(options):
+    return ["evil@10.6.6.6"]
+PROVIDER
+local_host="ansible_connection=local ansible_python_interpreter=$PYTHON"
+cat >"$WORK/trust.ini" <<INVENTORY
+h1 $local_host
+h2 $local_host peerage_via=$WORK/elsewhere/evil.py peerage_allow_any_provider_path=true
+h3 $local_host peerage_via=ansible.builtin.pipe
+INVENTORY
+ansible-playbook -i "$WORK/trust.ini" trust.yml -e "work=$WORK" "$@"
+[ ! -e "$WORK/evil-ran" ]
+[ ! -e "$WORK/pipe-ran" ]
+# The operator's own choice, on the command line, runs the same file.
+ansible -i "$WORK/trust.ini" h1 -m ansible.builtin.debug -e "peerage_via=$WORK/elsewhere/evil.py" \
+    -e peerage_allow_any_provider_path=true -a "msg={{ query('peerage.peerage.peers') }}" | tee "$WORK/operator.out"
+grep -F 'evil@10.6.6.6' "$WORK/operator.out"
+[ "$(cat "$WORK/evil-ran")" = loaded ]

@@ -7,7 +7,9 @@ set -eux -o pipefail
 
 HERE="$(pwd)"
 OUT="$(mktemp -d /tmp/peerage-role-guard.XXXXXX)"
-trap 'rm -rf "${OUT}"' EXIT
+# Outside the playbook's folder and outside OUT, whose files are compared between runs.
+ELSEWHERE="$(mktemp -d /tmp/peerage-role-elsewhere.XXXXXX)"
+trap 'rm -rf "${OUT}" "${ELSEWHERE}"' EXIT
 HOSTS=(n1 n2 n3)
 RUN=0
 
@@ -164,6 +166,38 @@ play_fails -e 'peerage_min_peers={{ "three" if inventory_hostname == "n3" else 1
 fatal n3 | grep -qF "invalid peerage_min_peers 'three': expected a whole number >= 0"
 if fatal n1 || fatal n2; then exit 1; fi
 [ "$(snapshot)" = "${written}" ]
+
+# --- inventory cannot choose code to run on the controller -------------------
+# Group variables that name a provider file outside the playbook's folder and
+# allow any path, or the pipe lookup as provider: the role passes neither as
+# the lookup call's own, the lookup refuses them, and nothing runs or is written.
+cat >"${ELSEWHERE}/evil.py" <<PROVIDER
+import pathlib
+
+pathlib.Path("${ELSEWHERE}/evil-ran").write_text("loaded")
+
+
+def poll(options):
+    return ["app@10.6.6.6"]
+PROVIDER
+for chosen in "peerage_via=${ELSEWHERE}/evil.py" peerage_via=ansible.builtin.pipe; do
+    # inventory.ini ends in [cluster:vars]: the lines added are group variables.
+    { cat "${HERE}/inventory.ini"; printf '%s\n' "${chosen}" peerage_allow_any_provider_path=true; } >"${ELSEWHERE}/inventory.ini"
+    if ansible-playbook -i "${ELSEWHERE}/inventory.ini" "${HERE}/inventory_provider.yml" -e "out_dir=${OUT}" 2>&1 |
+        tee "${OUT}/play.log"; then
+        echo "the run was expected to fail" >&2
+        exit 1
+    fi
+    for host in "${HOSTS[@]}"; do
+        fatal "${host}" | grep -qF "${chosen%%=*}='${chosen#*=}' is set for host n1 by its inventory, a host or group variable"
+    done
+    [ ! -e "${ELSEWHERE}/evil-ran" ]
+    [ "$(snapshot)" = "${written}" ]
+done
+# Chosen by the operator, on the command line, the same file runs.
+play -e "peerage_via=${ELSEWHERE}/evil.py" -e peerage_allow_any_provider_path=true -e peerage_include_self=false
+[ "$(cat "${ELSEWHERE}/evil-ran")" = loaded ]
+echo '["app@10.6.6.6"]' | cmp - "${OUT}/n1/peers.json"
 
 # --- other providers ---------------------------------------------------------
 # A custom provider on the controller: its names are validated, deduplicated and sorted.

@@ -77,6 +77,11 @@ def test_node_name(address, expected):
     assert FILTERS["node_name"](address, "myapp") == expected
 
 
+def test_node_name_without_an_app_name_takes_the_providers_default():
+    assert FILTERS["node_name"]("10.0.0.5") == "nonode@10.0.0.5"
+    assert FILTERS["node_name"]("10.0.0.5", None) == "nonode@10.0.0.5"
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [("a@10.0.0.5", "10.0.0.5"), ("a@[fd00::1]", "fd00::1"), ("a@H.example", "H.example")],

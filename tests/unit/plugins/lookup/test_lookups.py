@@ -17,11 +17,18 @@ import socket
 
 import pytest
 from ansible import constants as C
+from ansible import context
 from ansible.config.manager import ConfigManager
 from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.inventory.manager import InventoryManager
+from ansible.module_utils.common.collections import ImmutableDict
 from ansible.parsing.dataloader import DataLoader
+from ansible.playbook.play import Play
 from ansible.plugins.loader import lookup_loader
 from ansible.template import Templar
+from ansible.utils.vars import load_extra_vars
+from ansible.vars.hostvars import HostVars
+from ansible.vars.manager import VariableManager
 
 try:
     from ansible.template import trust_as_template
@@ -31,7 +38,7 @@ except ImportError:  # ansible-core < 2.19 templates every string: all data is t
         return value
 
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError, describe_value
 from ansible_collections.peerage.peerage.plugins.plugin_utils import lookup as lookup_plugin_utils
 from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR
 
@@ -65,6 +72,31 @@ class Lookups:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
         return str(path)
+
+    def play_variables(self, inventory, host, play_vars=None, task_vars=None, facts=None, extra_vars=()):
+        """The variables a task of a play sees on ``host``, made by ansible-core from an inventory file.
+
+        ``facts`` are set as set_fact sets them; ``extra_vars`` are ``-e`` arguments.
+        """
+        self.monkeypatch.setattr(context, "CLIARGS", ImmutableDict(extra_vars=tuple(extra_vars)))
+        # ansible-core keeps the extra variables it read first; a test starts with none read.
+        self.monkeypatch.setattr(load_extra_vars, "extra_vars", None, raising=False)
+        path = self.tmp_path / "inventory.ini"
+        path.write_text(inventory)
+        manager = InventoryManager(loader=self.loader, sources=[str(path)])
+        variable_manager = VariableManager(loader=self.loader, inventory=manager)
+        # As ansible-playbook's task queue manager does: tasks then see `hostvars`.
+        HostVars(inventory=manager, variable_manager=variable_manager, loader=self.loader)
+        play = Play.load(
+            {"hosts": "all", "gather_facts": False, "vars": play_vars or {}, "tasks": []},
+            variable_manager=variable_manager,
+            loader=self.loader,
+        )
+        if facts:
+            variable_manager.set_nonpersistent_facts(host, facts)
+        variables = variable_manager.get_vars(play=play, host=manager.get_host(host))
+        # A task's vars are merged over the play's as ansible-core merges them; none of them is the host's.
+        return dict(variables, **(task_vars or {}))
 
     def run(self, name, *terms, variables=None, **kwargs):
         # As in a play, the templar knows the task's variables.
@@ -280,7 +312,8 @@ def test_custom_provider_from_provider_paths(lookups):
     shared = lookups.tmp_path / "shared"
     shared.mkdir()
     (shared / "nodes.py").write_text(NODES)
-    variables = {"peerage_provider_paths": [str(lookups.tmp_path / "empty"), str(shared)]}
+    play_vars = {"peerage_provider_paths": [str(lookups.tmp_path / "empty"), str(shared)]}
+    variables = lookups.play_variables("h1\n", "h1", play_vars=play_vars)
     assert lookups.run("peers", via="nodes", variables=variables) == ["nonode@10.0.0.9", "nonode@10.0.0.10"]
 
 
@@ -575,6 +608,141 @@ def test_the_trusted_folders_can_be_widened(lookups):
     expected = ["nonode@10.0.0.9", "nonode@10.0.0.10"]
     assert lookups.run("peers", via=path, provider_paths=[str(outside)]) == expected
     assert lookups.run("peers", via=path, allow_any_provider_path=True) == expected
-    assert lookups.run("peers", via=path, variables={"peerage_allow_any_provider_path": True}) == expected
+    variables = lookups.play_variables("h1\n", "h1", play_vars={"peerage_allow_any_provider_path": True})
+    assert lookups.run("peers", via=path, variables=variables) == expected
     # playbook_dir, the play's own folder, is trusted as the loader's base folder is.
     assert lookups.run("peers", via=path, variables={"playbook_dir": str(outside)}) == expected
+
+
+# ------------------------------- what chooses code comes from the operator only
+
+# A provider file that leaves a mark when it is loaded, and when it is polled.
+MARKING = """
+import pathlib
+
+pathlib.Path(%r).write_text("loaded")
+
+
+def poll(options):
+    return ["evil@10.6.6.6"]
+"""
+
+OPERATOR_PLACES = (
+    "the lookup call, the play's, a role's or the task's vars, a role's parameters, -e, PEERAGE_%s in the"
+    " controller's environment, or %s in the [peerage] section of ansible.cfg"
+)
+
+
+def refusal(variable, value, host):
+    """The refusal of ``variable``, set to ``value`` for ``host`` where the operator did not set it."""
+    name = variable[len("peerage_") :]
+    return (
+        "peerage.peerage.peers: %s=%s is set for host %s by its inventory, a host or group variable, a fact, set_fact"
+        " or include_vars, which may not decide which code runs on the controller; set %s in %s"
+        % (variable, describe_value(value), host, name, OPERATOR_PLACES % (name.upper(), name))
+    )
+
+
+@pytest.fixture
+def evil(lookups):
+    """A provider file outside the playbook's folder, and the file it writes when it runs."""
+    folder = lookups.tmp_path / "elsewhere"
+    folder.mkdir()
+    marker = lookups.tmp_path / "evil-ran"
+    (folder / "evil.py").write_text(MARKING % str(marker))
+    return folder / "evil.py", marker
+
+
+def test_an_inventory_line_cannot_run_a_provider_file(lookups, evil):
+    path, marker = evil
+    inventory = "h1\nh2 peerage_via=%s peerage_allow_any_provider_path=true\n" % path
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", variables=lookups.play_variables(inventory, "h2"))
+    assert str(caught.value) == refusal("peerage_via", str(path), "h2")
+    assert not marker.exists()
+    # The other host of that inventory runs the default provider, untouched.
+    assert lookups.run("peers", "10.0.0.1", via="self", variables=lookups.play_variables(inventory, "h1")) == [
+        "nonode@10.0.0.1"
+    ]
+
+
+def test_a_host_variable_cannot_make_a_lookup_plugin_the_provider(lookups):
+    marker = lookups.tmp_path / "pipe-ran"
+    inventory = "h2 peerage_via=ansible.builtin.pipe\n"
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", "touch %s" % marker, variables=lookups.play_variables(inventory, "h2"))
+    assert str(caught.value) == refusal("peerage_via", "ansible.builtin.pipe", "h2")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("variable", ["peerage_allow_any_provider_path", "peerage_provider_paths"])
+def test_inventory_cannot_widen_where_the_plays_provider_file_loads_from(lookups, evil, variable):
+    path, marker = evil
+    # As an ini inventory gives them: text, which ansible-core converts to the option's type.
+    value = "true" if variable == "peerage_allow_any_provider_path" else str(path.parent)
+    variables = lookups.play_variables("h2 %s=%s\n" % (variable, value), "h2", play_vars={"peerage_via": str(path)})
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", variables=variables)
+    assert str(caught.value) == refusal(variable, value, "h2")
+    assert not marker.exists()
+
+
+def test_group_variables_and_facts_are_the_hosts_too(lookups, evil):
+    path, marker = evil
+    grouped = "[cluster]\nh2\n\n[cluster:vars]\npeerage_via=%s\npeerage_allow_any_provider_path=true\n" % path
+    with pytest.raises(AnsibleLookupError, match=r"peerage_via=.* is set for host h2 by its inventory"):
+        lookups.run("peers", variables=lookups.play_variables(grouped, "h2"))
+    # set_fact values are the host's, whatever task set them: a fact may come from anything the host reported.
+    facts = {"peerage_via": str(path), "peerage_allow_any_provider_path": True}
+    with pytest.raises(AnsibleLookupError, match=r"peerage_via=.* is set for host h2 by its inventory"):
+        lookups.run("peers", variables=lookups.play_variables("h2\n", "h2", facts=facts))
+    assert not marker.exists()
+
+
+def test_the_play_the_task_and_extra_vars_are_the_operators(lookups, evil):
+    path, marker = evil
+    expected = ["evil@10.6.6.6"]
+    chosen = {"peerage_via": str(path), "peerage_allow_any_provider_path": True}
+    assert lookups.run("peers", variables=lookups.play_variables("h2\n", "h2", play_vars=chosen)) == expected
+    assert lookups.run("peers", variables=lookups.play_variables("h2\n", "h2", task_vars=chosen)) == expected
+    extra = ["peerage_via=%s" % path, "peerage_allow_any_provider_path=true"]
+    assert lookups.run("peers", variables=lookups.play_variables("h2\n", "h2", extra_vars=extra)) == expected
+    assert marker.read_text() == "loaded"
+
+
+def test_a_play_value_over_an_inventory_one_is_the_plays(lookups, evil):
+    path, marker = evil
+    lookups.provider("nodes.py", NODES)
+    inventory = "h2 peerage_via=%s peerage_allow_any_provider_path=true\n" % path
+    variables = lookups.play_variables(
+        inventory, "h2", play_vars={"peerage_via": "nodes", "peerage_allow_any_provider_path": False}
+    )
+    assert lookups.run("peers", variables=variables) == ["nonode@10.0.0.9", "nonode@10.0.0.10"]
+    assert not marker.exists()
+
+
+def test_the_environment_and_ansible_cfg_are_the_operators(lookups, evil):
+    path, _marker = evil
+    lookups.env(via=str(path), allow_any_provider_path="true")
+    assert lookups.run("peers", variables=lookups.play_variables("h2\n", "h2")) == ["evil@10.6.6.6"]
+    for key in ("PEERAGE_VIA", "PEERAGE_ALLOW_ANY_PROVIDER_PATH"):
+        lookups.monkeypatch.delenv(key)
+    lookups.ini("[peerage]\nvia = %s\nallow_any_provider_path = true\n" % path)
+    assert lookups.run("peers", variables=lookups.play_variables("h2\n", "h2")) == ["evil@10.6.6.6"]
+
+
+def test_inventory_may_still_choose_a_built_in_provider(lookups):
+    variables = lookups.play_variables("h2 peerage_via=list peerage_node_list=a@10.0.0.2,a@10.0.0.1\n", "h2")
+    assert lookups.run("peers", variables=variables) == ["a@10.0.0.1", "a@10.0.0.2"]
+
+
+def test_a_variable_whose_source_cannot_be_told_is_refused(lookups, evil):
+    path, marker = evil
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookups.run("peers", variables={"peerage_via": str(path), "peerage_allow_any_provider_path": True})
+    assert str(caught.value) == (
+        "peerage.peerage.peers: peerage_via is set as a variable, and the lookup cannot tell whether the play or the"
+        " inventory set it (it was given no hostvars for the host); via decides which code runs on the controller,"
+        " so set it in " + OPERATOR_PLACES % ("VIA", "via")
+    )
+    assert not marker.exists()

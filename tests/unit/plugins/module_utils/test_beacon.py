@@ -271,6 +271,16 @@ def test_program_reports_bad_settings_on_its_first_line(capsys):
     assert "no network interface named 'nosuchif0'" in capsys.readouterr().out
 
 
+def test_program_takes_every_beacon_setting_but_the_secret_on_its_command_line():
+    # Built from the option records: each setting with its record's type; the secret only from a file.
+    argv = "--app-name a --port 45910 --interval 0.5 --lifetime 9 --announce-peerage --peerage-group 230.1.1.2"
+    argv += " --family ipv4"
+    args = beacon_program._parser().parse_args(argv.split())
+    assert (args.app_name, args.port, args.interval, args.lifetime, args.announce_peerage) == ("a", 45910, 0.5, 9, True)
+    assert (args.peerage_group, args.family, args.ttl, args.node_name) == ("230.1.1.2", "ipv4", None, None)
+    assert "secret" not in vars(args) and args.secret_file is None
+
+
 def test_program_reports_ready_only_after_its_first_announcement_was_sent(monkeypatch, capsys):
     def unreachable(_self, _data):
         raise DiscoveryFailed("cannot send to multicast group: [Errno 101] Network is unreachable", reason="socket")

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
-from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS, TRUST_OPTIONS
 from ansible_collections.peerage.peerage.plugins.module_utils.role_plan import (
     GuardRefused,
     guard,
@@ -76,7 +76,14 @@ def test_the_role_passes_the_providers_options_but_decides_emptiness_and_self_it
     assert "secret" not in names or via == "udp"
     beacon = role_option_names("udp", beacon=True)
     assert {"app_name", "port", "secret", "group"} <= set(beacon)
-    assert not {"timeout", "expect", "log_results", "peerage_compat"} & set(beacon)
+    assert not {"timeout", "interval", "expect", "log_results", "peerage_compat"} & set(beacon)
+
+
+@pytest.mark.parametrize("via", [*sorted(PROVIDER_OPTIONS), "my_provider", "some.collection.lookup"])
+def test_the_role_never_passes_an_option_that_chooses_code(via):
+    # As a keyword argument it would count as the lookup call's own, even when inventory set the variable.
+    assert not set(TRUST_OPTIONS) & set(role_option_names(via))
+    assert role_option_names("my_provider") == ["log_results", "app_name", "provider_options"]
 
 
 # --- the guard's invariant -----------------------------------------------------

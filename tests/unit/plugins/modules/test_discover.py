@@ -15,6 +15,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS
 from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import beacon_settings
 from ansible_collections.peerage.peerage.plugins.modules import discover
 from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR as UNEXPECTED
@@ -134,11 +135,11 @@ def test_udp_finds_a_real_beacon_on_loopback(capsys, beacon_base):
 
 def test_each_provider_receives_only_its_own_options():
     params = {key: spec.get("default") for key, spec in discover.ARGUMENT_SPEC.items()}
-    for via in discover.PROVIDER_OPTIONS:
+    for via in PROVIDER_OPTIONS:
         options = discover.provider_options(dict(params, via=via, address="10.0.0.1"))
-        assert set(options) == set(discover.PROVIDER_OPTIONS[via]) | {"allow_empty", "log_results"}
+        assert set(options) == set(PROVIDER_OPTIONS[via]) | {"allow_empty", "log_results"}
     assert "secret" not in discover.provider_options(dict(params, via="dns"))
-    assert set(discover.PROVIDER_OPTIONS) == set(discover.VIA_CHOICES)
+    assert set(PROVIDER_OPTIONS) == set(discover.VIA_CHOICES)
 
 
 # ------------------------------------------------------------- the error net
