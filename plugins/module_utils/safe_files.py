@@ -115,11 +115,11 @@ def check_ancestors(path, what="folder"):
         raise UnsafePath(
             "%s %s is not safe to use: the folder %s above it is %s; allowed: folders above it owned by %s"
             " that no other user may write, unless they are sticky like /tmp"
-            % (what, path, folder, _describe(info), owners)
+            % (what, path, folder, _describe_ownership(info), owners)
         )
 
 
-def _describe(info):
+def _describe_ownership(info):
     if stat.S_ISLNK(info.st_mode):
         return "a symbolic link"
     return "owned by %s with mode %04o" % (user_name(info.st_uid), stat.S_IMODE(info.st_mode))
