@@ -34,9 +34,10 @@ options:
     description:
       - Nameservers to ask directly, in order, each C(address) or C(address:port); an IPv6 address with a port
         is written in brackets, as in C([fd00::53]:5353).
-      - The next server is asked when one fails in any way, each failure named with its server in the message
+      - The next server is asked when one fails, each failure named with its server in the message
         if all fail - no answer in time, an answer of SERVFAIL or REFUSED, an answer to another query (wrong id)
-        or one that cannot be read, a TCP connection closed before the answer, a network error.
+        or one that cannot be read, a TCP connection closed before the answer, a network error, any other error
+        of dnspython or the socket layer.
       - When not set, the system resolver is used.
     type: list
     elements: str

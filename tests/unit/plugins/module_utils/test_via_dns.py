@@ -527,8 +527,8 @@ SERVER_FAULTS = [
     ("closed", "closed the TCP connection before answering (after a truncated UDP answer)"),
     ("wrong_id", "answered with a response to another query (wrong query id or question)"),
     ("garbage", "sent a malformed answer (The DNS packet passed to from_wire() is too short.)"),
-    ("odd", "RuntimeError: something no one foresaw"),
     ("network", "network error: Network is unreachable"),
+    ("dnspython", "UnknownTSIGKey: some other error of dnspython"),
 ]
 
 
@@ -539,8 +539,8 @@ def inject(fake_dns, fault, server):
         fake_dns.error("svc.example", "A", dns.query.BadResponse(), server=server)
     elif fault == "garbage":
         fake_dns.error("svc.example", "A", dns.message.ShortHeader(), server=server)
-    elif fault == "odd":
-        fake_dns.error("svc.example", "A", RuntimeError("something no one foresaw"), server=server)
+    elif fault == "dnspython":
+        fake_dns.error("svc.example", "A", dns.message.UnknownTSIGKey("some other error of dnspython"), server=server)
     else:
         fake_dns.error("svc.example", "A", OSError(101, "Network is unreachable"), server=server)
 
@@ -563,6 +563,49 @@ def test_any_failure_of_the_last_server_is_a_failed_discovery_naming_it(fake_dns
         via_dns.poll(options(dns_name="svc.example", record_types="A", allow_empty=True))
     assert str(caught.value) == "DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 %s" % text
     assert caught.value.reason == "error"
+
+
+# ------------------------------------------- faults of this code are not a server's
+
+
+@pytest.mark.parametrize("fault", [TypeError("unsupported operand type(s)"), KeyError("rdtype"), AttributeError("x")])
+def test_a_fault_of_this_code_in_the_query_path_is_not_a_server_failure(fake_dns, fault):
+    fake_dns.error("svc.example", "A", fault, server=NS1)
+    fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.1"], server=NS2)
+    with pytest.raises(type(fault)) as caught:
+        via_dns.poll(options(BOTH_SERVERS, dns_name="svc.example", record_types="A"))
+    assert caught.value is fault
+    # The next server was not asked as if the first had failed.
+    assert fake_dns.asked() == [("svc.example.", "A", NS1)]
+
+
+def test_a_fault_of_this_code_in_the_system_resolver_path_keeps_its_type_and_traceback(fake_dns, monkeypatch):
+    def faulty_getaddrinfo(*_args, **_kwargs):
+        raise TypeError("getaddrinfo() argument 1 must be string or None")
+
+    monkeypatch.setattr(socket, "getaddrinfo", faulty_getaddrinfo)
+    with pytest.raises(TypeError, match="argument 1 must be string") as caught:
+        via_dns.poll({"dns_name": "svc.example", "record_types": ["A"]})
+    # Raised again as it is, with the frame it came from.
+    assert caught.traceback[-1].name == "faulty_getaddrinfo"
+
+
+def test_a_name_the_idna_codec_refuses_is_the_resolvers_failure(fake_dns, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise UnicodeError("encoding with 'idna' codec failed (UnicodeError: label empty or too long)")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    with pytest.raises(DiscoveryFailed, match=r"the system resolver failed for 'a\.\.b' \(A\): UnicodeError: encoding"):
+        via_dns.poll({"dns_name": "a..b", "record_types": ["A"]})
+
+
+def test_a_fault_of_this_code_reading_the_system_nameservers_is_not_no_nameserver(fake_dns, monkeypatch):
+    def faulty_resolver():
+        raise TypeError("Resolver() got an unexpected keyword argument")
+
+    monkeypatch.setattr(dns.resolver, "Resolver", faulty_resolver)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        via_dns.poll({"dns_name": "_epmd._tcp.svc.example", "record_types": ["SRV"], "allow_empty": True})
 
 
 def test_srv_without_any_nameserver_is_a_failed_discovery(fake_dns, monkeypatch):
