@@ -32,7 +32,8 @@ def _call(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
     try:
         return func(*args, **kwargs)
     except PeerageError as exc:
-        raise AnsibleFilterError("peerage: %s" % exc, orig_exc=exc) from exc
+        # The cause is chained, not given as orig_exc, which ansible-core before 2.19 adds to the message again.
+        raise AnsibleFilterError("peerage: %s" % exc) from exc
 
 
 # libyaml when it is there: the spec is read on every host of a play.
@@ -72,6 +73,28 @@ def checked_role_settings(settings: t.Any, spec_file: str, entry_point: str) -> 
     return _call(role_plan.check_settings, settings, _options_of(spec_file, entry_point))
 
 
+# How the peers lookup begins the message of every error it raises
+# (plugin_utils/lookup.py): the collection's own mark, wherever ansible-core
+# put that message inside its own words, which differ from one version to the next.
+PEERS_LOOKUP_MARK = "peerage.peerage.peers: "
+
+
+def discovery_failure(discovery: t.Any) -> str | None:
+    """The collection's own message of a failed discovery task's registered result, or None when it did not fail.
+
+    A failed peers lookup is found by its mark, not by ansible-core's wording
+    around it; a failed discover module reports the collection's message
+    itself; anything else (an undefined variable in the options, say) is
+    given as ansible-core reported it.
+    """
+    # As ansible-core's own "is failed" test reads a result.
+    if not isinstance(discovery, Mapping) or not discovery.get("failed", False):
+        return None
+    message = str(discovery.get("msg") or "the discovery task failed without a message")
+    _before, mark, own = message.partition(PEERS_LOOKUP_MARK)
+    return own if mark else message
+
+
 def guarded_peers(
     found: t.Any,
     self_name: str,
@@ -80,7 +103,7 @@ def guarded_peers(
     allow_empty: bool = False,
     min_peers: int = 1,
     app_name_set: bool = True,
-    failure: str | None = None,
+    discovery: t.Any = None,
 ) -> list[str]:
     """The exact list this host writes, or a failure naming why it may not be written."""
 
@@ -96,8 +119,7 @@ def guarded_peers(
                 as_number(min_peers, "peerage_min_peers", 1, 0, kind=int),
                 "the %s provider" % via,
                 app_name_set=as_bool(app_name_set, "app_name_set", True),
-                # ansible-core before 2.19 templates the role's none as "".
-                failure=failure or None,
+                failure=discovery_failure(discovery),
             ),
         )
 
