@@ -5,7 +5,7 @@
 
 """Filters of the peerage role: its settings checked, each host's guarded peer list, its files rendered.
 
-Also the options it passes on to a provider.
+Also the options it passes on to a provider, and the beacon service's command line.
 
 Thin over ``plugins/module_utils/role_plan.py``; each filter's documentation
 is the YAML file of the same name in this folder.
@@ -22,7 +22,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.peerage.peerage.plugins.module_utils import role_plan
+from ansible_collections.peerage.peerage.plugins.module_utils import role_plan, systemd_command
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
 
@@ -152,6 +152,11 @@ def provider_option_names(via: str, beacon: bool = False) -> list[str]:
     return t.cast("list[str]", _call(role_plan.role_option_names, via, beacon=bool(beacon)))
 
 
+def systemd_command_line(argv: t.Any) -> str:
+    """``argv`` as the value of a systemd unit's ``ExecStart=``, quoted by systemd's rules."""
+    return t.cast(str, _call(systemd_command.command_line, argv))
+
+
 class FilterModule:
     """peerage.peerage filters of the role."""
 
@@ -162,4 +167,5 @@ class FilterModule:
             "guarded_peers": guarded_peers,
             "files_to_write": files_to_write,
             "provider_option_names": provider_option_names,
+            "systemd_command_line": systemd_command_line,
         }
