@@ -8,14 +8,16 @@
 Two ways to ask:
 
 * no ``nameserver``: the system resolver (``getaddrinfo``), so ``/etc/hosts``
-  and search domains apply and ``dns_name: localhost`` works anywhere;
+  and search domains apply and ``dns_name: localhost`` works anywhere (one
+  node, ``nonode@127.0.0.1``: A records by default, as in Peerage, also
+  where the hosts file gives localhost ``::1`` too);
 * one or more ``nameserver`` entries: dnspython asks them directly, with a
   timeout and retries per server, TCP when a UDP answer is truncated, and
   CNAME chains followed.
 
-The questions of one step (A and AAAA of every name; then the addresses of
-every SRV target) are asked at once, so a discovery costs one round trip per
-step, and the whole discovery ends by ``deadline``.
+The questions of one step (every record type of every name; then the
+addresses of every SRV target) are asked at once, so a discovery costs one
+round trip per step, and the whole discovery ends by ``deadline``.
 
 The outcomes are kept apart: an answer with records, an answer without
 (NXDOMAIN or no records of the type: "no peers"), and a failure (timeout,
@@ -71,7 +73,9 @@ SERVER_ERRORS = ((dns.exception.DNSException,) if HAS_DNSPYTHON else ()) + (OSEr
 SYSTEM_RESOLVER_ERRORS = (OSError, UnicodeError)
 
 DEFAULT_DNS_NAME = "localhost"
-DEFAULT_RECORD_TYPES = ("A", "AAAA")
+# A records only, as Peerage's Dns provider asks (:inet_res.lookup(Name, in, a)): a node has one
+# name, so a host with an IPv4 and an IPv6 address must not become two nodes. AAAA only when listed.
+DEFAULT_RECORD_TYPES = ("A",)
 RECORD_TYPES = ("A", "AAAA", "SRV")
 SRV_TARGET_MODES = ("address", "hostname")
 DEFAULT_TIMEOUT = 2.0
@@ -152,7 +156,7 @@ class DnsSettings:
             raise OptionError(
                 "invalid srv_target %r: allowed are %s" % (self.srv_target, ", ".join(SRV_TARGET_MODES))
             )
-        # SRV targets resolve to the address types asked for, or to both.
+        # SRV targets resolve to the address types asked for, else to A records.
         self.address_types = [t for t in self.record_types if t in _FAMILIES] or list(DEFAULT_RECORD_TYPES)
 
     def where(self):

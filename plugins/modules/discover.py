@@ -153,7 +153,7 @@ ARGUMENT_SPEC = dict(
     log_results={"type": "bool", "default": True},
     # peerage.peerage.dns
     dns_name={"type": "list", "elements": "str", "default": ["localhost"]},
-    record_types={"type": "list", "elements": "str", "choices": ["A", "AAAA", "SRV"], "default": ["A", "AAAA"]},
+    record_types={"type": "list", "elements": "str", "choices": ["A", "AAAA", "SRV"], "default": ["A"]},
     nameserver={"type": "list", "elements": "str"},
     # dns and udp have different defaults; each provider applies its own.
     timeout={"type": "float"},
