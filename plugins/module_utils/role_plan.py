@@ -139,7 +139,7 @@ def _same_host(own, peer):
         return "." not in short and longer.startswith(short + ".")
     if {own.host_kind, peer.host_kind} == {"ipv4", "ipv6"}:
         four, six = sorted((own, peer), key=lambda name: name.host_kind)
-        return ipaddress.ip_address(six.host).ipv4_mapped == ipaddress.ip_address(four.host)
+        return ipaddress.IPv6Address(six.host).ipv4_mapped == ipaddress.IPv4Address(four.host)
     return False
 
 
@@ -165,7 +165,7 @@ def _check_self_name(found, self_name, include_self):
             " peerage_address to %s (it is %s, from %s); %s"
             % (self_name, same[0].name, same[0].host, same[0].host, own.host, SELF_ADDRESS_SOURCE, NOTHING_CHANGED)
         )
-    kinds = sorted({peer.host_kind for peer in peers}, key=HOST_KIND_ORDER.get)
+    kinds = sorted({peer.host_kind for peer in peers}, key=lambda kind: HOST_KIND_ORDER[kind])
     if own.host_kind not in kinds:
         raise GuardRefused(
             "peerage_include_self=true would add this host as %s, a node that no host is: the peers found (%s) are"

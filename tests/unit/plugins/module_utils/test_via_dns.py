@@ -738,7 +738,8 @@ def test_system_resolver_a_and_aaaa_are_asked_at_once(fake_dns, monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", meet_then_answer)
     fake_dns.host("svc.example", "10.0.0.1", "fd00::1")
-    assert via_dns.poll({"dns_name": "svc.example", "record_types": BOTH_TYPES}) == ["nonode@10.0.0.1", "nonode@fd00::1"]
+    names = via_dns.poll({"dns_name": "svc.example", "record_types": BOTH_TYPES})
+    assert names == ["nonode@10.0.0.1", "nonode@fd00::1"]
 
 
 def test_srv_targets_are_asked_at_once(fake_dns, monkeypatch):
