@@ -114,8 +114,8 @@ def test_what_systemd_cannot_run_as_given_is_refused(argv, message):
 
 
 ARGUMENT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=12)
-PROGRAM = st.builds("/{}".format, st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0$"),
-                                           max_size=12))
+PROGRAM_CHARACTERS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\0$")
+PROGRAM = st.builds("/{}".format, st.text(PROGRAM_CHARACTERS, max_size=12))
 
 
 @given(program=PROGRAM, arguments=st.lists(ARGUMENT, max_size=5))
