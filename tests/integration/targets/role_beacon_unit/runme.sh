@@ -22,7 +22,7 @@ echo '{}' >"${STATE_DIR}/myapp-45901.service.json"
 
 extra="$(python3 -c 'import json, sys; print(json.dumps(dict(zip(["work", "state_dir", "unit_template"], sys.argv[1:]))))' \
     "${WORK}" "${STATE_DIR}" "${ROOT}/roles/peerage/templates/peerage-beacon.service.j2")"
-ansible-playbook "${HERE}/unit.yml" -i localhost, -e "${extra}" "$@"
+ansible-playbook "${HERE}/unit.yml" -i "${INVENTORY_PATH}" -e "${extra}" "$@"
 
 # The unit's ExecStart= in a unit of its own: the role's sandboxing needs the system manager.
 units="${WORK}/units"
