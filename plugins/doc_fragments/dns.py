@@ -23,20 +23,26 @@ options:
   record_types:
     description:
       - Which records to ask for. V(A) and V(AAAA) give addresses of O(dns_name).
+      - V(A) alone by default, as Peerage's C(Peerage.Via.Dns) asks - a node has one name, so a host with an IPv4
+        and an IPv6 address must not become two nodes (and O(dns_name=localhost) gives one,
+        C(nonode@127.0.0.1), also where the hosts file gives C(localhost) the address C(::1) too). Ask for
+        V(AAAA) for a cluster whose nodes are named by IPv6 address, and for both only when a file should name
+        every address of every host.
       - V(SRV) gives targets of O(dns_name); each target is resolved to its addresses
-        (of the types listed here, or both when neither V(A) nor V(AAAA) is listed),
+        (of the types listed here, or V(A) when neither V(A) nor V(AAAA) is listed),
         or used as it is when O(srv_target=hostname).
     type: list
     elements: str
     choices: [A, AAAA, SRV]
-    default: [A, AAAA]
+    default: [A]
   nameserver:
     description:
       - Nameservers to ask directly, in order, each C(address) or C(address:port); an IPv6 address with a port
         is written in brackets, as in C([fd00::53]:5353).
-      - The next server is asked when one fails in any way, each failure named with its server in the message
+      - The next server is asked when one fails, each failure named with its server in the message
         if all fail - no answer in time, an answer of SERVFAIL or REFUSED, an answer to another query (wrong id)
-        or one that cannot be read, a TCP connection closed before the answer, a network error.
+        or one that cannot be read, a TCP connection closed before the answer, a network error, any other error
+        of dnspython or the socket layer.
       - When not set, the system resolver is used.
     type: list
     elements: str
@@ -58,8 +64,8 @@ options:
       - Seconds one whole discovery may take at most, whatever the number of names, record types, nameservers,
         retries, SRV targets and CNAME steps.
       - When it passes, discovery fails, naming what was being asked and what had failed before.
-      - The questions of one step (A and AAAA of every name, then the addresses of every SRV target) are asked
-        at once, so a discovery that gets its answers costs one round trip per step.
+      - The questions of one step (every record type of every name, then the addresses of every SRV target) are
+        asked at once, so a discovery that gets its answers costs one round trip per step.
     type: float
     default: 30.0
   srv_target:

@@ -5,7 +5,7 @@
 
 """Filters of the peerage role: its settings checked, each host's guarded peer list, its files rendered.
 
-Also the options it passes on to a provider.
+Also the options it passes on to a provider, and the beacon service's command line.
 
 Thin over ``plugins/module_utils/role_plan.py``; each filter's documentation
 is the YAML file of the same name in this folder.
@@ -22,7 +22,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.peerage.peerage.plugins.module_utils import role_plan
+from ansible_collections.peerage.peerage.plugins.module_utils import role_plan, systemd_command
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
 
@@ -32,7 +32,8 @@ def _call(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
     try:
         return func(*args, **kwargs)
     except PeerageError as exc:
-        raise AnsibleFilterError("peerage: %s" % exc, orig_exc=exc) from exc
+        # The cause is chained, not given as orig_exc, which ansible-core before 2.19 adds to the message again.
+        raise AnsibleFilterError("peerage: %s" % exc) from exc
 
 
 # libyaml when it is there: the spec is read on every host of a play.
@@ -81,6 +82,28 @@ def checked_role_settings(settings: t.Any, spec_file: str, entry_point: str) -> 
     return _call(role_plan.check_settings, settings, _options_of(spec_file, entry_point))
 
 
+# How the peers lookup begins the message of every error it raises
+# (plugin_utils/lookup.py): the collection's own mark, wherever ansible-core
+# put that message inside its own words, which differ from one version to the next.
+PEERS_LOOKUP_MARK = "peerage.peerage.peers: "
+
+
+def discovery_failure(discovery: t.Any) -> str | None:
+    """The collection's own message of a failed discovery task's registered result, or None when it did not fail.
+
+    A failed peers lookup is found by its mark, not by ansible-core's wording
+    around it; a failed discover module reports the collection's message
+    itself; anything else (an undefined variable in the options, say) is
+    given as ansible-core reported it.
+    """
+    # As ansible-core's own "is failed" test reads a result.
+    if not isinstance(discovery, Mapping) or not discovery.get("failed", False):
+        return None
+    message = str(discovery.get("msg") or "the discovery task failed without a message")
+    _before, mark, own = message.partition(PEERS_LOOKUP_MARK)
+    return own if mark else message
+
+
 def guarded_peers(
     found: t.Any,
     self_name: str,
@@ -89,7 +112,7 @@ def guarded_peers(
     allow_empty: bool = False,
     min_peers: int = 1,
     app_name_set: bool = True,
-    failure: str | None = None,
+    discovery: t.Any = None,
 ) -> list[str]:
     """The exact list this host writes, or a failure naming why it may not be written."""
 
@@ -105,8 +128,7 @@ def guarded_peers(
                 as_number(min_peers, "peerage_min_peers", 1, 0, kind=int),
                 "the %s provider" % via,
                 app_name_set=as_bool(app_name_set, "app_name_set", True),
-                # ansible-core before 2.19 templates the role's none as "".
-                failure=failure or None,
+                failure=discovery_failure(discovery),
             ),
         )
 
@@ -139,6 +161,11 @@ def provider_option_names(via: str, beacon: bool = False) -> list[str]:
     return t.cast("list[str]", _call(role_plan.role_option_names, via, beacon=bool(beacon)))
 
 
+def systemd_command_line(argv: t.Any) -> str:
+    """``argv`` as the value of a systemd unit's ``ExecStart=``, quoted by systemd's rules."""
+    return t.cast(str, _call(systemd_command.command_line, argv))
+
+
 class FilterModule:
     """peerage.peerage filters of the role."""
 
@@ -149,4 +176,5 @@ class FilterModule:
             "guarded_peers": guarded_peers,
             "files_to_write": files_to_write,
             "provider_option_names": provider_option_names,
+            "systemd_command_line": systemd_command_line,
         }

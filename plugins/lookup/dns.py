@@ -14,7 +14,8 @@ description:
   - Asks DNS for the A, AAAA or SRV records of a name and returns one node name C(app_name@address) per address,
     like Peerage's C(Peerage.Via.Dns) provider, sorted and without duplicates.
   - With no O(nameserver) the system resolver answers, so the default O(dns_name=localhost) gives
-    C(nonode@127.0.0.1) anywhere.
+    C(nonode@127.0.0.1) anywhere - one node, like Peerage's default, since only A records are asked for by default
+    (O(record_types)), also where the hosts file gives C(localhost) the address C(::1) too.
 options:
   _terms:
     description: DNS names to look up; when given, they replace O(dns_name).

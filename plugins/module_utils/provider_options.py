@@ -62,7 +62,7 @@ OPTIONS = (
     _option("address", "str", None, ["self", "udp", "beacon"]),
     _option("node_list", "list", None, ["list"], elements="str"),
     _option("dns_name", "list", ("localhost",), ["dns"], elements="str"),
-    _option("record_types", "list", ("A", "AAAA"), ["dns"], elements="str", choices=("A", "AAAA", "SRV")),
+    _option("record_types", "list", ("A",), ["dns"], elements="str", choices=("A", "AAAA", "SRV")),
     _option("nameserver", "list", None, ["dns"], elements="str"),
     _option("timeout", "float", 2.0, ["dns"]),
     _option("retries", "int", 1, ["dns"]),

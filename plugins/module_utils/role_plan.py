@@ -11,7 +11,10 @@ of Python that a property test can hold to its invariant:
 * :func:`host_peers` is the exact list a host writes: what discovery found,
   with the host's own node name added (``include_self``) or removed;
 * :func:`guard` returns that list only when it may be written, and raises
-  :class:`GuardRefused` otherwise, naming the setting that decides;
+  :class:`GuardRefused` otherwise, naming the setting that decides. It never
+  adds a host under a name its peers do not use for it (an address where
+  they are named by hostname, or ``web1`` where they name it
+  ``web1.example.com``): no node would have that name;
 * :func:`render_files` checks every entry of ``peerage_files`` and renders
   every built-in format, so a bad entry or option stops the host before its
   first file is written;
@@ -26,12 +29,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 from collections.abc import Mapping
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import (
+    HOST_KIND_ORDER,
     normalize_node_names,
     parse_node_name,
 )
@@ -116,6 +121,79 @@ def _check_app_names(found, self_name, include_self, app_name_set):
             )
 
 
+_KIND_TEXT = {"ipv4": "IPv4 address", "ipv6": "IPv6 address", "hostname": "hostname"}
+# Where a host's own address can be found when the peers name hosts by this kind.
+_KIND_HINT = {
+    "ipv4": "with facts gathered, ansible_default_ipv4.address",
+    "ipv6": "with facts gathered, ansible_default_ipv6.address",
+    "hostname": "such as inventory_hostname or, with facts gathered, ansible_fqdn",
+}
+SELF_ADDRESS_SOURCE = "peerage_address, else ansible_host, else inventory_hostname"
+
+
+def _same_host(own, peer):
+    """Whether two host parts that differ as text may name the same host.
+
+    Hostnames that differ only in case or a trailing dot, or a short name
+    and a longer name that starts with it (``web1`` and ``web1.example.com``);
+    an IPv4 address and the IPv6 address that maps it (``::ffff:10.0.0.5``).
+    Node names are atoms compared exactly, so each such pair is two nodes,
+    of which at most one exists.
+    """
+    if own.host_kind == peer.host_kind == "hostname":
+        mine, theirs = own.host.rstrip(".").lower(), peer.host.rstrip(".").lower()
+        if mine == theirs:
+            return True
+        short, longer = sorted((mine, theirs), key=len)
+        return "." not in short and longer.startswith(short + ".")
+    if {own.host_kind, peer.host_kind} == {"ipv4", "ipv6"}:
+        four, six = sorted((own, peer), key=lambda name: name.host_kind)
+        return ipaddress.IPv6Address(six.host).ipv4_mapped == ipaddress.IPv4Address(four.host)
+    return False
+
+
+def _check_self_name(found, self_name, include_self):
+    """Refuse to add this host under a name that no host of the cluster would have.
+
+    Its peers name it as discovery found it; a node has exactly one name. So
+    when this host's own name is not among what was found, it is added only
+    if it is of a kind the peers' names are (an IPv4 address, an IPv6 address
+    or a hostname) and is not one of those names spelled otherwise.
+    """
+    if not include_self or not found or self_name in found:
+        return
+    own = parse_node_name(self_name)
+    peers = [peer for peer in (parse_node_name(name) for name in found) if peer.name == own.name]
+    if not peers:
+        return  # other app names: _check_app_names decides
+    same = [peer for peer in peers if _same_host(own, peer)]
+    if same:
+        raise GuardRefused(
+            "peerage_include_self=true would add this host as %s, but the peers found include %s@%s, the same host"
+            " spelled otherwise; a node has one name, so the list would name a node that no host is. Set"
+            " peerage_address to %s (it is %s, from %s); %s"
+            % (self_name, same[0].name, same[0].host, same[0].host, own.host, SELF_ADDRESS_SOURCE, NOTHING_CHANGED)
+        )
+    kinds = sorted({peer.host_kind for peer in peers}, key=lambda kind: HOST_KIND_ORDER[kind])
+    if own.host_kind not in kinds:
+        raise GuardRefused(
+            "peerage_include_self=true would add this host as %s, a node that no host is: the peers found (%s) are"
+            " named by %s, and this host's address, %s (from %s), is a%s %s. Set peerage_address to this host's"
+            " address as its peers name it (%s); %s"
+            % (
+                self_name,
+                _names(found),
+                " or ".join(_KIND_TEXT[kind] for kind in kinds),
+                own.host,
+                SELF_ADDRESS_SOURCE,
+                "" if own.host_kind == "hostname" else "n",
+                _KIND_TEXT[own.host_kind],
+                _KIND_HINT[kinds[0]],
+                NOTHING_CHANGED,
+            )
+        )
+
+
 def guard(found, self_name, include_self, allow_empty, min_peers, source, app_name_set=True, failure=None):
     """Return the list this host writes, or raise :class:`GuardRefused`.
 
@@ -137,6 +215,7 @@ def guard(found, self_name, include_self, allow_empty, min_peers, source, app_na
             % (source, NOTHING_CHANGED)
         )
     _check_app_names(found, self_name, include_self, app_name_set)
+    _check_self_name(found, self_name, include_self)
     peers = host_peers(found, self_name, include_self)
     if not peers and not allow_empty:
         raise GuardRefused(

@@ -8,20 +8,25 @@
 Two ways to ask:
 
 * no ``nameserver``: the system resolver (``getaddrinfo``), so ``/etc/hosts``
-  and search domains apply and ``dns_name: localhost`` works anywhere;
+  and search domains apply and ``dns_name: localhost`` works anywhere (one
+  node, ``nonode@127.0.0.1``: A records by default, as in Peerage, also
+  where the hosts file gives localhost ``::1`` too);
 * one or more ``nameserver`` entries: dnspython asks them directly, with a
   timeout and retries per server, TCP when a UDP answer is truncated, and
   CNAME chains followed.
 
-The questions of one step (A and AAAA of every name; then the addresses of
-every SRV target) are asked at once, so a discovery costs one round trip per
-step, and the whole discovery ends by ``deadline``.
+The questions of one step (every record type of every name; then the
+addresses of every SRV target) are asked at once, so a discovery costs one
+round trip per step, and the whole discovery ends by ``deadline``.
 
 The outcomes are kept apart: an answer with records, an answer without
 (NXDOMAIN or no records of the type: "no peers"), and a failure (timeout,
-SERVFAIL, REFUSED, a malformed answer, a closed connection, any other error
+SERVFAIL, REFUSED, a malformed answer, a closed connection, a network error
 of one server, each named with its server, after which the next server is
-asked) which always raises :class:`DiscoveryFailed`.
+asked) which always raises :class:`DiscoveryFailed`. Only what dnspython and
+the socket layer raise is a server's failure (:data:`SERVER_ERRORS`): any
+other exception is a fault of this code and propagates as it is, so that it
+is reported as one, with its traceback, and never kept in the run's cache.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -56,6 +61,18 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     HAS_DNSPYTHON = False
     DNSPYTHON_IMPORT_ERROR = exc
+
+# What asking a server can raise that is the server's or the network's doing:
+# every error of dnspython (timeouts, malformed or mismatched answers, a
+# truncated answer), the socket layer's (refused, unreachable, reset) and
+# EOFError (a TCP connection closed before the answer). Anything else is a
+# fault of this code and must not pass for a server failure.
+SERVER_ERRORS = ((dns.exception.DNSException,) if HAS_DNSPYTHON else ()) + (OSError, EOFError)
+# What getaddrinfo raises for a name it cannot resolve: gaierror (an OSError),
+# and UnicodeError for a name the IDNA codec refuses (an empty label, a label
+# over 63 characters).
+SYSTEM_RESOLVER_ERRORS = (OSError, UnicodeError)
+
 
 DEFAULT_APP_NAME = default_of("app_name", "dns")
 DEFAULT_DNS_NAMES = default_of("dns_name", "dns")
@@ -141,7 +158,7 @@ class DnsSettings:
             raise OptionError(
                 "invalid srv_target %r: allowed are %s" % (self.srv_target, ", ".join(SRV_TARGET_MODES))
             )
-        # SRV targets resolve to the address types asked for, or to both.
+        # SRV targets resolve to the address types asked for, else to A records.
         self.address_types = [t for t in self.record_types if t in _FAMILIES] or list(DEFAULT_RECORD_TYPES)
 
     def where(self):
@@ -191,8 +208,10 @@ def _system_lookup(name, rdtype, clock):
     def ask():
         try:
             outcome["infos"] = socket.getaddrinfo(name, None, _FAMILIES[rdtype], socket.SOCK_STREAM)
-        except Exception as exc:  # handed to the caller below
+        except SYSTEM_RESOLVER_ERRORS as exc:  # the resolver's answer, judged below
             outcome["error"] = exc
+        except Exception as exc:  # a fault of this code: raised again, as it is, in the caller's thread
+            outcome["fault"] = exc
 
     worker = threading.Thread(target=ask, name="peerage-getaddrinfo", daemon=True)
     worker.start()
@@ -201,6 +220,8 @@ def _system_lookup(name, rdtype, clock):
         raise DiscoveryFailed(
             "the system resolver did not answer for %r (%s) within %.3gs" % (name, rdtype, wait), reason="timeout"
         )
+    if "fault" in outcome:
+        raise outcome["fault"]
     exc = outcome.get("error")
     if isinstance(exc, socket.gaierror):
         code = exc.args[0] if exc.args else None
@@ -324,9 +345,10 @@ class DirectResolver:
         """Return ``(response, server)`` from the first server that answers NOERROR or NXDOMAIN.
 
         Whatever goes wrong with one server (no answer, a failure code, a
-        malformed or mismatched answer, a closed connection, any other error)
-        is that server's failure: it is noted with the server's address, and
-        the next server is asked.
+        malformed or mismatched answer, a closed connection, a network error:
+        :data:`SERVER_ERRORS`) is that server's failure: it is noted with the
+        server's address, and the next server is asked. Any other exception
+        is a fault of this code and propagates.
         """
         query_name = dns.name.from_text(name)
         failures = []
@@ -364,7 +386,7 @@ class DirectResolver:
                 self._say("dns: %s %s at %s: no answer within %.3gs (try %d of %d)"
                           % (name, rdtype, where, timeout, attempt, tries))
                 continue
-            except Exception as exc:  # any other failure belongs to this server: name it and ask the next
+            except SERVER_ERRORS as exc:  # this server's failure: name it and ask the next
                 self._say("dns: %s %s at %s: %s" % (name, rdtype, where, describe_error(exc)))
                 return ("error", server, describe_error(exc))
             rcode = response.rcode()
@@ -431,7 +453,7 @@ def _system_nameservers():
             " (%s)" % (exc,),
             reason="no_nameserver",
         )
-    except Exception as exc:  # an unreadable resolv.conf, for one
+    except (dns.exception.DNSException, OSError, ValueError) as exc:  # an unreadable or malformed resolv.conf
         raise DiscoveryFailed(
             "SRV records need a nameserver: none is given in the nameserver option and the system's could not"
             " be read: %s" % describe_error(exc),

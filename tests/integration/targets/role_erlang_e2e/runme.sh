@@ -213,7 +213,8 @@ check_files
 for host in "${HOSTS[@]}"; do
     unit="${NODES}/${host}/peerage-beacon.service"
     grep -qx "Description=peerage.peerage UDP beacon for app@$(address "${host}")" "${unit}"
-    grep -qx "ExecStart=.*/beacon/program/peerage-beacon.py --config ${NODES}/${host}/beacon/app-45901.service.json" "${unit}"
+    # Every word in double quotes, as systemd reads them.
+    grep -qx "ExecStart=\"[^\"]*\" \"${NODES}/${host}/beacon/program/peerage-beacon.py\" \"--config\" \"${NODES}/${host}/beacon/app-45901.service.json\"" "${unit}"
     grep -qx 'WantedBy=multi-user.target' "${unit}"
     [ "$(stat -c %a "${NODES}/${host}/beacon/app-45901.service.json")" = 600 ]
     # The play's own beacon is gone once every host has probed.

@@ -62,6 +62,13 @@ play
 [ "$(changed_count)" -eq 0 ]
 [ "$(snapshot)" = "${written}" ]
 
+# peerage_peers is each host's fact, set once by the guard: a later task that
+# changes a guard setting reads it as it was, and other plays find it in hostvars.
+ansible-playbook -i "${HERE}/inventory.ini" "${HERE}/after_the_role.yml" -e "out_dir=${OUT}" -e "run_id=${RUN}" 2>&1 |
+    tee "${OUT}/play.log"
+[ "$(changed_count)" -eq 0 ]
+[ "$(snapshot)" = "${written}" ]
+
 # Discovery on each host gives the same files as one on the controller.
 play -e peerage_discover_on=hosts
 [ "$(changed_count)" -eq 0 ]
@@ -138,7 +145,8 @@ for where in controller hosts; do
     play_fails -e peerage_via=dns -e peerage_discover_on="${where}" -e peerage_allow_empty=true -e peerage_min_peers=0 \
         -e '{"peerage_nameserver": ["127.0.0.1:9"], "peerage_dns_name": ["app.peerage.test"], "peerage_retries": 0}'
     for host in "${HOSTS[@]}"; do
-        fatal "${host}" | grep -q "discovery through the dns provider failed.*so no file was changed.*a failed discovery is not an empty one.*DNS lookup of 'app.peerage.test'"
+        # In the collection's own words, whatever ansible-core wraps around a failed lookup.
+        fatal "${host}" | grep -qF "peerage: discovery through the dns provider failed, so no file was changed (a failed discovery is not an empty one): DNS lookup of 'app.peerage.test'"
     done
     [ "$(snapshot)" = "${written}" ]
 done
@@ -222,3 +230,29 @@ for host in "${HOSTS[@]}"; do
     [ "$(cat "${OUT}/${host}/notified")" = "${RUN}" ]
 done
 [ "$(grep -v notified <<<"$(snapshot)")" = "$(grep -v notified <<<"${written}")" ]
+
+# --- a host's own node name is the one its peers use --------------------------
+# Hosts known by name only, peers named by address: each host would add itself
+# as app@web1.bars.test, a node that no host is. Refused before anything is
+# written, naming peerage_address.
+named() {
+    ansible-playbook -i "${HERE}/named_hosts.ini" "${HERE}/site.yml" -e "out_dir=${OUT}" -e run_id=named \
+        -e '{"peerage_node_list": ["app@10.0.0.5", "app@10.0.0.6"]}' "$@" 2>&1 | tee "${OUT}/play.log"
+}
+if named; then exit 1; fi
+for host in web1 web2; do
+    fatal "${host}.bars.test" | grep -qF "peerage: peerage_include_self=true would add this host as app@${host}.bars.test, a node that no host is: the peers found (app@10.0.0.5, app@10.0.0.6) are named by IPv4 address, and this host's address, ${host}.bars.test (from peerage_address, else ansible_host, else inventory_hostname), is a hostname. Set peerage_address"
+    [ -z "$(find "${OUT}/${host}.bars.test" -type f)" ]
+done
+# With each host's address given, every host writes the two names and no third.
+named -e 'peerage_address={{ {"web1.bars.test": "10.0.0.5", "web2.bars.test": "10.0.0.6"}[inventory_hostname] }}'
+for host in web1 web2; do
+    echo '["app@10.0.0.5","app@10.0.0.6"]' | cmp - "${OUT}/${host}.bars.test/peers.json"
+done
+# The host's own name among the peers', spelled otherwise: refused, naming the peers' spelling.
+if named -e '{"peerage_node_list": ["app@web1.bars.test", "app@web2.bars.test"]}' \
+    -e 'peerage_address={{ inventory_hostname_short }}'; then
+    exit 1
+fi
+fatal web1.bars.test | grep -qF "peerage: peerage_include_self=true would add this host as app@web1, but the peers found include app@web1.bars.test, the same host spelled otherwise; a node has one name, so the list would name a node that no host is. Set peerage_address to web1.bars.test"
+echo '["app@10.0.0.5","app@10.0.0.6"]' | cmp - "${OUT}/web1.bars.test/peers.json"

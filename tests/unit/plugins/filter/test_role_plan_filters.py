@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleFilterError, AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import lookup_loader
 from ansible.template import Templar
 
 try:
@@ -22,7 +23,9 @@ except ImportError:  # ansible-core before 2.19 templates any text
 
 
 from ansible_collections.peerage.peerage.plugins.filter.role_plan import (
+    PEERS_LOOKUP_MARK,
     checked_role_settings,
+    discovery_failure,
     files_to_write,
     guarded_peers,
     provider_option_names,
@@ -43,11 +46,56 @@ def test_settings_given_as_text_on_the_command_line_are_read_as_ansible_reads_th
         guarded_peers(FOUND, "app@10.0.0.1", "list", include_self="perhaps")
 
 
-def test_no_failure_is_none_or_the_empty_text_older_ansible_core_makes_of_none():
-    assert guarded_peers(FOUND, "app@10.0.0.1", "list", failure="") == FOUND
-    assert guarded_peers(FOUND, "app@10.0.0.1", "list", failure=None) == FOUND
-    with pytest.raises(AnsibleFilterError, match=r"discovery through the list provider failed.*: timed out"):
-        guarded_peers(FOUND, "app@10.0.0.1", "list", failure="timed out")
+OWN = "DNS lookup of 'app.peerage.test' (A) failed: 127.0.0.1:9 no answer in 1 try of 2.0s (2.0s waited)"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # ansible-core 2.16 to 2.18: the lookup's own message.
+        "peerage.peerage.peers: " + OWN,
+        # ansible-core 2.19 and later: wrapped in the task's and the lookup's failure.
+        "Task failed: Finalization of task args for 'ansible.builtin.set_fact' failed: Error while resolving value"
+        " for '__peerage_discovered': The lookup plugin 'peerage.peerage.peers' failed: peerage.peerage.peers: " + OWN,
+        # Any other wording around the collection's mark.
+        "Lookup 'peerage.peerage.peers' raised an error. peerage.peerage.peers: " + OWN,
+        # The discover module on a host says it in its own words.
+        OWN,
+    ],
+)
+def test_a_failed_discovery_is_told_in_the_collections_words_whatever_ansible_wraps_around_them(message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        guarded_peers(FOUND, "app@10.0.0.1", "dns", discovery={"failed": True, "msg": message})
+    assert str(caught.value) == (
+        "peerage: discovery through the dns provider failed, so no file was changed"
+        " (a failed discovery is not an empty one): " + OWN
+    )
+
+
+def test_a_failure_without_the_collections_mark_is_told_as_ansible_reported_it():
+    message = "The task includes an option with an undefined variable. 'nameserver_of_db' is undefined"
+    assert discovery_failure({"failed": True, "msg": message}) == message
+    assert discovery_failure({"failed": True}) == "the discovery task failed without a message"
+
+
+@pytest.mark.parametrize(
+    "discovery",
+    [None, "", {}, {"changed": False, "skipped": True}, {"failed": False, "ansible_facts": {"x": []}}, {"peers": []}],
+)
+def test_a_discovery_that_did_not_fail_is_no_failure(discovery):
+    # A skipped discovery task (self on the controller), a successful one, and the "" of an undefined none.
+    assert discovery_failure(discovery) is None
+    assert guarded_peers(FOUND, "app@10.0.0.1", "list", discovery=discovery) == FOUND
+
+
+def test_the_mark_is_how_the_peers_lookup_begins_its_errors():
+    lookup = lookup_loader.get("peerage.peerage.peers", loader=DataLoader(), templar=Templar(loader=DataLoader()))
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookup.run([], variables={}, via="list", node_list=["not a node name"])
+    assert str(caught.value).startswith(PEERS_LOOKUP_MARK)
+    assert discovery_failure({"failed": True, "msg": "wrapped: %s" % caught.value}) == str(caught.value)[
+        len(PEERS_LOOKUP_MARK):
+    ]
 
 
 def test_rendered_text_is_never_templated_again():

@@ -17,6 +17,8 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
 from ansible.template import Templar
 
+from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR
+
 NS = "10.0.0.53"
 
 
@@ -80,6 +82,20 @@ def test_a_failure_is_asked_once_and_every_caller_gets_the_real_error(run, fake_
         " (1.0s waited)"
     }
     assert len(fake_dns.asked()) == 1
+
+
+def test_a_fault_of_this_code_is_reported_as_one_and_not_kept_for_the_run(run, fake_dns):
+    # The first question meets a fault of the collection's own (a TypeError in the query path); the next is answered.
+    fake_dns.error("svc.example", "A", TypeError("can only concatenate str (not \"int\") to str"))
+    fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.1"])
+    with pytest.raises(AnsibleLookupError) as caught:
+        run("dns", "svc.example", app_name="a", nameserver=[NS], record_types=["A"])
+    assert str(caught.value) == "peerage.peerage.dns: " + UNEXPECTED_ERROR % (
+        'TypeError: can only concatenate str (not "int") to str'
+    )
+    # Not a server failure that the run keeps: the next call asks again.
+    assert run("dns", "svc.example", app_name="a", nameserver=[NS], record_types=["A"]) == ["a@10.0.0.1"]
+    assert len(fake_dns.asked()) == 2
 
 
 def test_a_list_lookup_is_cached_and_bad_names_fail_every_time(run):

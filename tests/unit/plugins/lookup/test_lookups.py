@@ -13,6 +13,7 @@ variables and real variables.
 from __future__ import annotations
 
 import os
+import re
 import socket
 
 import pytest
@@ -38,6 +39,7 @@ except ImportError:  # ansible-core < 2.19 templates every string: all data is t
         return value
 
 
+from ansible_collections.peerage.peerage.plugins.lookup import dns as dns_lookup
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError, describe_value
 from ansible_collections.peerage.peerage.plugins.plugin_utils import lookup as lookup_plugin_utils
 from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR
@@ -216,7 +218,7 @@ def test_terms_replace_the_configured_main_input(lookups, fake_dns):
     assert lookups.run("self", "10.0.0.5", variables=variables) == ["nonode@10.0.0.5"]
     fake_dns.host("svc.example", "10.0.0.7")
     assert lookups.run("dns", "svc.example", variables=variables) == ["nonode@10.0.0.7"]
-    assert [host for host, _family in fake_dns.system_queries] == ["svc.example", "svc.example"]
+    assert [host for host, _family in fake_dns.system_queries] == ["svc.example"]
 
 
 def test_self_falls_back_on_the_hosts_variables(lookups):
@@ -226,9 +228,14 @@ def test_self_falls_back_on_the_hosts_variables(lookups):
     assert lookups.run("self", variables={"inventory_hostname": "node1.example"}) == ["nonode@node1.example"]
 
 
-def test_dns_lookup_default_is_localhost(lookups, fake_dns):
+def test_dns_lookup_default_is_localhost_one_node_as_its_docs_say(lookups, fake_dns):
+    # A hosts file with Debian's "::1 localhost" line beside "127.0.0.1 localhost".
     fake_dns.host("localhost", "127.0.0.1", "::1")
-    assert lookups.run("dns") == ["nonode@127.0.0.1", "nonode@::1"]
+    found = lookups.run("dns")
+    assert found == ["nonode@127.0.0.1"]
+    # What the lookup's documentation promises for its default name.
+    promised = re.search(r"O\(dns_name=localhost\) gives\s+C\(([^)]+)\)", dns_lookup.DOCUMENTATION)
+    assert promised is not None and [promised.group(1)] == found
 
 
 # ------------------------------------------------------------------ peers

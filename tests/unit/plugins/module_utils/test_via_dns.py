@@ -26,6 +26,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import (
 NS1 = ("10.0.0.53", 53)
 NS2 = ("fd00::53", 5353)
 DIRECT = {"app_name": "app", "nameserver": ["10.0.0.53"]}
+BOTH_TYPES = ["A", "AAAA"]
 BOTH_SERVERS = {"app_name": "app", "nameserver": ["10.0.0.53", "[fd00::53]:5353"]}
 
 
@@ -94,7 +95,8 @@ def test_settings_defaults():
     settings = via_dns.DnsSettings({})
     assert settings.app_name == "nonode"
     assert settings.dns_names == ["localhost"]
-    assert settings.record_types == ["A", "AAAA"]
+    # A alone, as Peerage asks: a host with two addresses is one node.
+    assert settings.record_types == ["A"]
     assert settings.nameservers == []
     assert settings.timeout == 2.0
     assert settings.retries == 1
@@ -126,12 +128,13 @@ def test_settings_take_strings_as_the_environment_gives_them():
 @pytest.mark.parametrize(
     ("record_types", "address_types"),
     [
-        (["SRV"], ["A", "AAAA"]),
+        (["SRV"], ["A"]),
         (["SRV", "AAAA"], ["AAAA"]),
         (["A", "SRV"], ["A"]),
+        (["SRV", "AAAA", "A"], ["AAAA", "A"]),
     ],
 )
-def test_srv_targets_resolve_to_the_address_types_asked_for_or_both(record_types, address_types):
+def test_srv_targets_resolve_to_the_address_types_asked_for_or_a(record_types, address_types):
     assert via_dns.DnsSettings({"record_types": record_types}).address_types == address_types
 
 
@@ -165,12 +168,15 @@ def test_bad_app_name_is_refused_before_anything_is_asked(fake_dns):
 # ------------------------------------------------------- system resolver
 
 
-def test_default_is_localhost_through_the_system_resolver(fake_dns):
+def test_default_is_localhost_through_the_system_resolver_one_node_as_in_peerage(fake_dns):
+    # A hosts file with Debian's "::1 localhost" line beside "127.0.0.1 localhost".
     fake_dns.host("localhost", "127.0.0.1", "::1")
-    assert via_dns.poll({}) == ["nonode@127.0.0.1", "nonode@::1"]
-    # Asked at once, so in either order.
-    assert sorted(fake_dns.system_queries) == [("localhost", socket.AF_INET), ("localhost", socket.AF_INET6)]
+    assert via_dns.poll({}) == ["nonode@127.0.0.1"]
+    assert fake_dns.system_queries == [("localhost", socket.AF_INET)]
     assert fake_dns.queries == []
+    # Both, when asked for; asked at once, so in either order.
+    assert via_dns.poll({"record_types": BOTH_TYPES}) == ["nonode@127.0.0.1", "nonode@::1"]
+    assert sorted(fake_dns.system_queries[1:]) == [("localhost", socket.AF_INET), ("localhost", socket.AF_INET6)]
 
 
 def test_system_resolver_gives_each_address_once(fake_dns, reports):
@@ -182,7 +188,7 @@ def test_system_resolver_gives_each_address_once(fake_dns, reports):
 
 def test_system_resolver_missing_family_is_not_an_error(fake_dns):
     fake_dns.host("svc.example", "10.0.0.1")
-    assert via_dns.poll({"app_name": "app", "dns_name": "svc.example"}) == ["app@10.0.0.1"]
+    assert via_dns.poll({"app_name": "app", "dns_name": "svc.example", "record_types": BOTH_TYPES}) == ["app@10.0.0.1"]
 
 
 @pytest.mark.parametrize(
@@ -197,7 +203,7 @@ def test_system_resolver_empty_answers_are_no_peers(fake_dns, code, outcome):
     fake_dns.host_error("gone.example", socket.AF_INET, code)
     fake_dns.host_error("gone.example", socket.AF_INET6, code)
     with pytest.raises(NoPeersFound) as caught:
-        via_dns.poll({"dns_name": "gone.example"})
+        via_dns.poll({"dns_name": "gone.example", "record_types": BOTH_TYPES})
     assert str(caught.value) == "DNS name 'gone.example' has no A/AAAA records at the system resolver (%s)" % outcome
 
 
@@ -213,7 +219,7 @@ def test_system_resolver_hard_failure_is_a_failure(fake_dns):
     fake_dns.host("svc.example", "10.0.0.1")
     fake_dns.host_error("svc.example", socket.AF_INET6, socket.EAI_FAIL)
     with pytest.raises(DiscoveryFailed) as caught:
-        via_dns.poll({"dns_name": "svc.example"})
+        via_dns.poll({"dns_name": "svc.example", "record_types": BOTH_TYPES})
     assert caught.value.reason == "failed"
     assert str(caught.value).startswith("the system resolver failed for 'svc.example' (AAAA): ")
 
@@ -224,7 +230,7 @@ def test_system_resolver_hard_failure_is_a_failure(fake_dns):
 def test_a_and_aaaa_records_from_a_nameserver(fake_dns, reports):
     fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.1", "svc.example A 10.0.0.2"])
     fake_dns.reply("svc.example", "AAAA", ["svc.example AAAA fd00::1"])
-    names = via_dns.poll(options(dns_name=["svc.example"]), reports)
+    names = via_dns.poll(options(dns_name=["svc.example"], record_types=BOTH_TYPES), reports)
     assert sorted(names) == ["app@10.0.0.1", "app@10.0.0.2", "app@fd00::1"]
     # Asked at once, so in either order.
     assert sorted(fake_dns.asked(NS1)) == [("svc.example.", "A"), ("svc.example.", "AAAA")]
@@ -263,7 +269,7 @@ def test_noerror_without_records_is_no_peers(fake_dns):
     fake_dns.reply("svc.example", "A")
     fake_dns.reply("svc.example", "AAAA")
     with pytest.raises(NoPeersFound) as caught:
-        via_dns.poll(options(dns_name="svc.example"))
+        via_dns.poll(options(dns_name="svc.example", record_types=BOTH_TYPES))
     assert str(caught.value) == "DNS name 'svc.example' has no A/AAAA records at nameserver 10.0.0.53:53 (no records)"
 
 
@@ -467,11 +473,17 @@ def test_srv_targets_from_the_additional_section(fake_dns):
         SRV_RECORDS,
         additional=["n1.app.example A 10.0.0.1", "n1.app.example AAAA fd00::1", "n2.app.example A 10.0.0.2"],
     )
-    # n2 has no AAAA in the additional section: that one question is asked.
-    fake_dns.reply("n2.app.example", "AAAA")
+    # With SRV alone the targets' A records are used (n1's AAAA is not); all are in the additional section.
     names = via_dns.poll(options(dns_name=SRV_NAME, record_types=["SRV"]))
+    assert sorted(names) == ["app@10.0.0.1", "app@10.0.0.2"]
+    assert fake_dns.asked(NS1) == [(SRV_NAME + ".", "SRV")]
+    # Asked for AAAA too: n2 has none in the additional section, so that one question is asked.
+    fake_dns.reply(SRV_NAME, "A")
+    fake_dns.reply(SRV_NAME, "AAAA")
+    fake_dns.reply("n2.app.example", "AAAA")
+    names = via_dns.poll(options(dns_name=SRV_NAME, record_types=["SRV", "A", "AAAA"]))
     assert sorted(names) == ["app@10.0.0.1", "app@10.0.0.2", "app@fd00::1"]
-    assert fake_dns.asked(NS1) == [(SRV_NAME + ".", "SRV"), ("n2.app.example.", "AAAA")]
+    assert ("n2.app.example.", "AAAA") in fake_dns.asked(NS1)
 
 
 def test_srv_targets_by_follow_up_questions(fake_dns, reports):
@@ -513,7 +525,7 @@ def test_srv_without_nameserver_asks_the_system_nameservers_and_resolver(fake_dn
     fake_dns.reply(SRV_NAME, "SRV", SRV_RECORDS, additional=["n1.app.example A 10.9.9.9"])
     fake_dns.host("n1.app.example", "10.0.0.1")
     fake_dns.host("n2.app.example", "10.0.0.2", "fd00::2")
-    names = via_dns.poll({"app_name": "app", "dns_name": SRV_NAME, "record_types": "SRV"})
+    names = via_dns.poll({"app_name": "app", "dns_name": SRV_NAME, "record_types": "SRV,AAAA,A"})
     # Targets go through getaddrinfo (hosts file included), not the additional section.
     assert sorted(names) == ["app@10.0.0.1", "app@10.0.0.2", "app@fd00::2"]
     assert fake_dns.asked(NS1) == [(SRV_NAME + ".", "SRV")]
@@ -527,8 +539,8 @@ SERVER_FAULTS = [
     ("closed", "closed the TCP connection before answering (after a truncated UDP answer)"),
     ("wrong_id", "answered with a response to another query (wrong query id or question)"),
     ("garbage", "sent a malformed answer (The DNS packet passed to from_wire() is too short.)"),
-    ("odd", "RuntimeError: something no one foresaw"),
     ("network", "network error: Network is unreachable"),
+    ("dnspython", "UnknownTSIGKey: some other error of dnspython"),
 ]
 
 
@@ -539,8 +551,8 @@ def inject(fake_dns, fault, server):
         fake_dns.error("svc.example", "A", dns.query.BadResponse(), server=server)
     elif fault == "garbage":
         fake_dns.error("svc.example", "A", dns.message.ShortHeader(), server=server)
-    elif fault == "odd":
-        fake_dns.error("svc.example", "A", RuntimeError("something no one foresaw"), server=server)
+    elif fault == "dnspython":
+        fake_dns.error("svc.example", "A", dns.message.UnknownTSIGKey("some other error of dnspython"), server=server)
     else:
         fake_dns.error("svc.example", "A", OSError(101, "Network is unreachable"), server=server)
 
@@ -563,6 +575,49 @@ def test_any_failure_of_the_last_server_is_a_failed_discovery_naming_it(fake_dns
         via_dns.poll(options(dns_name="svc.example", record_types="A", allow_empty=True))
     assert str(caught.value) == "DNS lookup of 'svc.example' (A) failed: 10.0.0.53:53 %s" % text
     assert caught.value.reason == "error"
+
+
+# ------------------------------------------- faults of this code are not a server's
+
+
+@pytest.mark.parametrize("fault", [TypeError("unsupported operand type(s)"), KeyError("rdtype"), AttributeError("x")])
+def test_a_fault_of_this_code_in_the_query_path_is_not_a_server_failure(fake_dns, fault):
+    fake_dns.error("svc.example", "A", fault, server=NS1)
+    fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.1"], server=NS2)
+    with pytest.raises(type(fault)) as caught:
+        via_dns.poll(options(BOTH_SERVERS, dns_name="svc.example", record_types="A"))
+    assert caught.value is fault
+    # The next server was not asked as if the first had failed.
+    assert fake_dns.asked() == [("svc.example.", "A", NS1)]
+
+
+def test_a_fault_of_this_code_in_the_system_resolver_path_keeps_its_type_and_traceback(fake_dns, monkeypatch):
+    def faulty_getaddrinfo(*_args, **_kwargs):
+        raise TypeError("getaddrinfo() argument 1 must be string or None")
+
+    monkeypatch.setattr(socket, "getaddrinfo", faulty_getaddrinfo)
+    with pytest.raises(TypeError, match="argument 1 must be string") as caught:
+        via_dns.poll({"dns_name": "svc.example", "record_types": ["A"]})
+    # Raised again as it is, with the frame it came from.
+    assert caught.traceback[-1].name == "faulty_getaddrinfo"
+
+
+def test_a_name_the_idna_codec_refuses_is_the_resolvers_failure(fake_dns, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise UnicodeError("encoding with 'idna' codec failed (UnicodeError: label empty or too long)")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    with pytest.raises(DiscoveryFailed, match=r"the system resolver failed for 'a\.\.b' \(A\): UnicodeError: encoding"):
+        via_dns.poll({"dns_name": "a..b", "record_types": ["A"]})
+
+
+def test_a_fault_of_this_code_reading_the_system_nameservers_is_not_no_nameserver(fake_dns, monkeypatch):
+    def faulty_resolver():
+        raise TypeError("Resolver() got an unexpected keyword argument")
+
+    monkeypatch.setattr(dns.resolver, "Resolver", faulty_resolver)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        via_dns.poll({"dns_name": "_epmd._tcp.svc.example", "record_types": ["SRV"], "allow_empty": True})
 
 
 def test_srv_without_any_nameserver_is_a_failed_discovery(fake_dns, monkeypatch):
@@ -670,7 +725,7 @@ def test_a_and_aaaa_are_asked_at_once(fake_dns, monkeypatch):
     monkeypatch.setattr(dns.query, "udp", meet_then_answer)
     fake_dns.reply("svc.example", "A", ["svc.example A 10.0.0.1"])
     fake_dns.reply("svc.example", "AAAA", ["svc.example AAAA fd00::1"])
-    assert via_dns.poll(options(dns_name="svc.example")) == ["app@10.0.0.1", "app@fd00::1"]
+    assert via_dns.poll(options(dns_name="svc.example", record_types=BOTH_TYPES)) == ["app@10.0.0.1", "app@fd00::1"]
 
 
 def test_system_resolver_a_and_aaaa_are_asked_at_once(fake_dns, monkeypatch):
@@ -683,7 +738,8 @@ def test_system_resolver_a_and_aaaa_are_asked_at_once(fake_dns, monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", meet_then_answer)
     fake_dns.host("svc.example", "10.0.0.1", "fd00::1")
-    assert via_dns.poll({"dns_name": "svc.example"}) == ["nonode@10.0.0.1", "nonode@fd00::1"]
+    names = via_dns.poll({"dns_name": "svc.example", "record_types": BOTH_TYPES})
+    assert names == ["nonode@10.0.0.1", "nonode@fd00::1"]
 
 
 def test_srv_targets_are_asked_at_once(fake_dns, monkeypatch):

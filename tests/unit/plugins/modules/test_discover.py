@@ -79,6 +79,9 @@ def test_dns_through_a_nameserver(capsys, fake_dns):
     fake_dns.reply("myapp.example.com", "A", ["myapp.example.com A 10.0.0.6", "myapp.example.com A 10.0.0.5"])
     fake_dns.reply("myapp.example.com", "AAAA", ["myapp.example.com AAAA fd00::5"])
     args = {"via": "dns", "dns_name": ["myapp.example.com"], "nameserver": [NAMESERVER], "app_name": "myapp"}
+    # A records only by default.
+    assert run_module(capsys, args)["peers"] == ["myapp@10.0.0.5", "myapp@10.0.0.6"]
+    args["record_types"] = ["A", "AAAA"]
     result = run_module(capsys, args)
     assert result["peers"] == ["myapp@10.0.0.5", "myapp@10.0.0.6", "myapp@fd00::5"]
     # The query detail is for -vvv only.

@@ -85,7 +85,7 @@ def build(origin):
         records.append((fq("_epmd._tcp.srv"), "SRV", "0 0 %d %s." % (SRV_PORT, fq(label))))
     srv_v4 = [a for v4, _v6 in targets.values() for a in v4]
     srv_v6 = [a for _v4, v6_list in targets.values() for a in v6_list]
-    case("srv", "_epmd._tcp.srv", srv_v4 + srv_v6, hostnames=sorted(fq(label) for label in targets))
+    case("srv", "_epmd._tcp.srv", srv_v4 + srv_v6, ipv4=srv_v4, hostnames=sorted(fq(label) for label in targets))
 
     # SRV whose targets are names outside the zone, for srv_target=hostname.
     external = ["node-a.elsewhere.test", "node-b.elsewhere.test"]
