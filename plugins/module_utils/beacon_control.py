@@ -62,7 +62,7 @@ READY_GRACE = 0.2
 MAX_INHERITED_FD = 65536
 STOP_TIMEOUT = 5.0
 # Who a transient beacon started by root runs as, unless told otherwise.
-DEFAULT_USER = default_of("user", "beacon_module")
+DEFAULT_USER = str(default_of("user", "beacon_module"))
 
 PACKAGE = "ansible_collections.peerage.peerage.plugins.module_utils"
 LAUNCHER = "peerage-beacon.py"

@@ -25,23 +25,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError, describe_value
 
 # Inside double quotes: the characters systemd would read otherwise, and how each is written.
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "%": "%%", "$": "$$", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
-def _describe(value):
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def quote_word(word):
     """One argument as one systemd word: in double quotes, escaped by systemd's rules."""
     if not isinstance(word, str):
-        raise OptionError("invalid command argument %s: expected a string" % _describe(word))
+        raise OptionError("invalid command argument %s: expected a string" % describe_value(word))
     if "\0" in word:
-        raise OptionError("invalid command argument %s: a NUL character cannot be passed" % _describe(word))
+        raise OptionError("invalid command argument %s: a NUL character cannot be passed" % describe_value(word))
     out = []
     for char in word:
         escaped = _ESCAPES.get(char)
@@ -58,15 +53,15 @@ def command_line(argv):
     is read as one of systemd's ``-@:+!`` prefixes) without ``$``.
     """
     if isinstance(argv, (str, bytes)) or not isinstance(argv, (list, tuple)) or not argv:
-        raise OptionError("invalid command %s: expected a non-empty list of arguments" % _describe(argv))
+        raise OptionError("invalid command %s: expected a non-empty list of arguments" % describe_value(argv))
     program = argv[0]
     if not isinstance(program, str) or not program.startswith("/"):
         raise OptionError(
-            "invalid command %s: its first word must be the program's absolute path" % _describe(list(argv))
+            "invalid command %s: its first word must be the program's absolute path" % describe_value(list(argv))
         )
     if "$" in program:
         raise OptionError(
             "invalid program path %s: systemd reads a '$' in the program's path as it is but expands it in the"
-            " command's first argument, so the path may not contain '$'" % _describe(program)
+            " command's first argument, so the path may not contain '$'" % describe_value(program)
         )
     return " ".join(quote_word(word) for word in argv)
