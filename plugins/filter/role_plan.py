@@ -19,12 +19,11 @@ import typing as t
 from collections.abc import Mapping
 
 import yaml
-from ansible.errors import AnsibleFilterError
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.peerage.peerage.plugins.module_utils import role_plan
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError, never_templated
 
 
 def _call(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
@@ -32,7 +31,7 @@ def _call(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
     try:
         return func(*args, **kwargs)
     except PeerageError as exc:
-        raise AnsibleFilterError("peerage: %s" % exc, orig_exc=exc) from exc
+        raise AnsibleFilterError("peerage: %s" % exc) from exc
 
 
 # libyaml when it is there: the spec is read on every host of a play.
@@ -121,7 +120,7 @@ def files_to_write(
             planned[index]["index"] = index
         elif "content" in item:
             # Text made from discovered names is written as it is, never templated again.
-            item["content"] = wrap_var(item["content"])
+            item["content"] = never_templated(item["content"])
     return t.cast("list[dict[str, t.Any]]", planned)
 
 
