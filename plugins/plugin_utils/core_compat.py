@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import typing as t
 
+import ansible.template
+
 try:
     from ansible.errors import AnsibleTemplatePluginError
 except ImportError:  # ansible-core 2.16 to 2.18: a class of its own for each kind of plugin
@@ -23,11 +25,7 @@ except ImportError:  # ansible-core 2.16 to 2.18: a class of its own for each ki
 else:
     AnsibleFilterError = AnsibleLookupError = AnsibleTemplatePluginError
 
-try:
-    from ansible.template import trust_as_template  # noqa: F401  (only its presence is checked)
-except ImportError:  # ansible-core 2.16 to 2.18 template any text that is not marked unsafe
-    from ansible.utils.unsafe_proxy import wrap_var as never_templated
-else:
+if hasattr(ansible.template, "trust_as_template"):
 
     def never_templated(value: t.Any) -> t.Any:
         """``value`` as it is: ansible-core 2.19 and later template only text trusted as a template.
@@ -35,6 +33,13 @@ else:
         Text that a filter builds is not trusted, so it is never templated again.
         """
         return value
+
+else:
+    from ansible.utils.unsafe_proxy import wrap_var
+
+    def never_templated(value: t.Any) -> t.Any:
+        """``value`` marked unsafe: ansible-core 2.16 to 2.18 template any text that is not."""
+        return wrap_var(value)
 
 
 __all__ = ["AnsibleFilterError", "AnsibleLookupError", "never_templated"]
