@@ -33,15 +33,16 @@ settings.load_profile("peerage")
 
 SERVER = ("10.0.0.53", 53)
 
-# Deprecation warnings of ansible-core that the code under test caused, as "test id: message".
-DEPRECATIONS = []
+# What a test notes of each deprecation warning ansible-core's display is asked for.
+DEPRECATION = "ansible-core deprecation warning"
 
 
 @pytest.fixture(autouse=True)
 def record_deprecations(monkeypatch, request):
     """Note every deprecation warning ansible-core's display is asked for during a test.
 
-    ansible-test turns the warnings off for the tests it runs; the notes are
+    ansible-test turns the warnings off for the tests it runs; the notes
+    travel with the test's report (also from pytest-xdist's workers) and are
     printed after the run (pytest_terminal_summary), where
     ``PEERAGE_DEPRECATIONS=error scripts/test`` finds them. Module tests may
     run where the controller code is missing: then there is nothing to note.
@@ -55,16 +56,20 @@ def record_deprecations(monkeypatch, request):
     original = getattr(Display, sink)
 
     def deprecated(self, *args, **kwargs):
-        message = kwargs.get("msg", args[0] if args else "")
-        DEPRECATIONS.append("%s: %s" % (request.node.nodeid, message))
+        request.node.user_properties.append((DEPRECATION, kwargs.get("msg", args[0] if args else "")))
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Display, sink, deprecated)
 
 
 def pytest_terminal_summary(terminalreporter):
-    for note in DEPRECATIONS:
-        terminalreporter.write_line("[DEPRECATION WARNING]: %s" % note)
+    seen = set()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, message in getattr(report, "user_properties", ()):
+                if name == DEPRECATION and (report.nodeid, message) not in seen:
+                    seen.add((report.nodeid, message))
+                    terminalreporter.write_line("[DEPRECATION WARNING]: %s: %s" % (report.nodeid, message))
 
 
 def absolute(name):
