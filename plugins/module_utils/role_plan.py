@@ -216,7 +216,7 @@ def _plain(value):
     while copying it.
     """
     if isinstance(value, Mapping):
-        return dict((key, _plain(item)) for key, item in value.items())
+        return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain(item) for item in value]
     return value
