@@ -105,6 +105,17 @@ PY
     done
 }
 
+# ansible-test installs each sanity test's tools from requirement files of
+# its own; a release may pin one to a source archive on a code host this
+# network cannot reach. Write the package index release of
+# tests/matrix/ansible-test-requirements.txt in its place in the ansible-test
+# of VENV; fail, naming the requirement, when that file has none for it.
+ensure_index_requirements() {
+    local venv=$1
+    "$venv/bin/python" "$PEERAGE_ROOT/tests/utils/index_requirements.py" \
+        "$PEERAGE_ROOT/tests/matrix/ansible-test-requirements.txt"
+}
+
 # Copy the working tree (not only committed files) to LAYOUT, a path like
 # .../ansible_collections/peerage/peerage, as ansible-test and Ansible need.
 # Files that .gitignore names stay out, and ansible-test's own tests/output

@@ -19,12 +19,11 @@ import typing as t
 from collections.abc import Mapping
 
 import yaml
-from ansible.errors import AnsibleFilterError
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.peerage.peerage.plugins.module_utils import role_plan, systemd_command
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError, never_templated
 
 
 def _call(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
@@ -32,7 +31,6 @@ def _call(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
     try:
         return func(*args, **kwargs)
     except PeerageError as exc:
-        # The cause is chained, not given as orig_exc, which ansible-core before 2.19 adds to the message again.
         raise AnsibleFilterError("peerage: %s" % exc) from exc
 
 
@@ -152,7 +150,7 @@ def files_to_write(
             planned[index]["index"] = index
         elif "content" in item:
             # Text made from discovered names is written as it is, never templated again.
-            item["content"] = wrap_var(item["content"])
+            item["content"] = never_templated(item["content"])
     return t.cast("list[dict[str, t.Any]]", planned)
 
 

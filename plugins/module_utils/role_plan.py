@@ -295,6 +295,21 @@ def render_files(files, peers, self_name=None):
     return planned
 
 
+def _plain(value):
+    """``value`` with its mappings and lists copied as plain dicts and lists.
+
+    The validator deep-copies what it checks. From ansible-core 2.19 the
+    role's variables arrive in containers that carry a templar, which a deep
+    copy copies too: slow, and ansible-core 2.22 warns of a deprecation
+    while copying it.
+    """
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def check_settings(settings, options):
     """Return ``settings`` (role variable name to value) if they fit the argument spec ``options``.
 
@@ -303,7 +318,7 @@ def check_settings(settings, options):
     on every host. Raises :class:`SettingsRefused` naming every bad variable
     and what it allows. The settings are returned as given, not converted.
     """
-    result = ArgumentSpecValidator(options).validate(dict(settings))
+    result = ArgumentSpecValidator(options).validate(_plain(settings))
     if result.error_messages:
         raise SettingsRefused(
             "the role's settings do not fit meta/argument_specs.yml: %s; %s"

@@ -120,7 +120,7 @@ EXAMPLES = r"""
 - name: Install a permanent beacon for a systemd service
   peerage.peerage.beacon:
     app_name: myapp
-    address: "{{ ansible_default_ipv4.address }}"
+    address: "{{ ansible_facts.default_ipv4.address }}"
     secret: "{{ vault_peerage_secret }}"
     state: installed
   register: beacon

@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 from ansible.utils.vars import load_extra_vars
@@ -24,6 +24,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.discovery import (
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
+from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
 from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
     Poll,
     check_operator_sources,

@@ -33,6 +33,44 @@ settings.load_profile("peerage")
 
 SERVER = ("10.0.0.53", 53)
 
+# What a test notes of each deprecation warning ansible-core's display is asked for.
+DEPRECATION = "ansible-core deprecation warning"
+
+
+@pytest.fixture(autouse=True)
+def record_deprecations(monkeypatch, request):
+    """Note every deprecation warning ansible-core's display is asked for during a test.
+
+    ansible-test turns the warnings off for the tests it runs; the notes
+    travel with the test's report (also from pytest-xdist's workers) and are
+    printed after the run (pytest_terminal_summary), where
+    ``PEERAGE_DEPRECATIONS=error scripts/test`` finds them. Module tests may
+    run where the controller code is missing: then there is nothing to note.
+    """
+    try:
+        from ansible.utils.display import Display
+    except ImportError:
+        return
+    # ansible-core 2.19 and later send core's own deprecations past Display.deprecated.
+    sink = "_deprecated_with_plugin_info" if hasattr(Display, "_deprecated_with_plugin_info") else "deprecated"
+    original = getattr(Display, sink)
+
+    def deprecated(self, *args, **kwargs):
+        request.node.user_properties.append((DEPRECATION, kwargs.get("msg", args[0] if args else "")))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Display, sink, deprecated)
+
+
+def pytest_terminal_summary(terminalreporter):
+    seen = set()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, message in getattr(report, "user_properties", ()):
+                if name == DEPRECATION and (report.nodeid, message) not in seen:
+                    seen.add((report.nodeid, message))
+                    terminalreporter.write_line("[DEPRECATION WARNING]: %s: %s" % (report.nodeid, message))
+
 
 def absolute(name):
     return dns.name.from_text(name).to_text()

@@ -2,6 +2,7 @@
 # Proves the multi-host lab: 4 namespaces reached by Ansible over SSH, multicast
 # between them, packet loss, a host joining later, and nothing left afterwards.
 set -eux
+export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING.md says why they are on
 
 PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
 LAB_FILES="$(cd ../setup_lab/files && pwd)"

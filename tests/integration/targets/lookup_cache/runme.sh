@@ -4,6 +4,7 @@
 # never answers but counts what it is sent. Hosts are local: lookups run on
 # the controller, in one forked worker per host and task, as with real hosts.
 set -eux -o pipefail
+export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING.md says why they are on
 
 # shellcheck source=SCRIPTDIR/../setup_dns/files/dns_fixture.sh
 source ../setup_dns/files/dns_fixture.sh

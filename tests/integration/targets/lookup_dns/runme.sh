@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The dns lookup against a real DNS server (dnsmasq, from setup_dns) on loopback.
 set -eux -o pipefail
+export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING.md says why they are on
 
 # shellcheck source=SCRIPTDIR/../setup_dns/files/dns_fixture.sh
 source ../setup_dns/files/dns_fixture.sh

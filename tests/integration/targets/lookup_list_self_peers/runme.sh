@@ -2,6 +2,7 @@
 # The list, self and peers lookups, where options come from, the short names
 # and custom providers. Lookups run on the controller only.
 set -eux -o pipefail
+export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING.md says why they are on
 
 PYTHON=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/peerage-lookups.XXXXXX")

@@ -9,6 +9,7 @@
 # release env file is 0600, a rerun changes nothing, and the Erlang-term
 # files read with :file.consult/1 list the same nodes.
 set -eux -o pipefail
+export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING.md says why they are on
 
 PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
 LAB_FILES="$(cd ../setup_lab/files && pwd)"

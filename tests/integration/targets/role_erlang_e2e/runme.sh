@@ -6,6 +6,7 @@
 # discovery leaves every file byte for byte as it was, --check writes
 # nothing, and wait_for_peers sees the nodes' EPMD come and go.
 set -eux -o pipefail
+export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING.md says why they are on
 
 PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
 LAB_FILES="$(cd ../setup_lab/files && pwd)"

@@ -4,6 +4,7 @@
 # every file byte for byte as it was, that --check writes nothing, and that
 # wrong settings fail before anything runs.
 set -eux -o pipefail
+export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING.md says why they are on
 
 HERE="$(pwd)"
 OUT="$(mktemp -d /tmp/peerage-role-guard.XXXXXX)"

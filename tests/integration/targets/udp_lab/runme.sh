@@ -4,6 +4,7 @@
 # with a hostile host injecting bad packets, 30% packet loss, and co-existence with Peerage nodes
 # (16 beacons, a listener on Peerage's group and port).
 set -eux
+export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING.md says why they are on
 
 PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
 LAB_FILES="$(cd ../setup_lab/files && pwd)"

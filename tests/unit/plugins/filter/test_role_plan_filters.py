@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ansible.errors import AnsibleFilterError, AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
 from ansible.template import Templar
@@ -31,6 +30,7 @@ from ansible_collections.peerage.peerage.plugins.filter.role_plan import (
     provider_option_names,
     role_setting_names,
 )
+from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError, AnsibleLookupError
 
 SPEC = str(Path(__file__).resolve().parents[4] / "roles" / "peerage" / "meta" / "argument_specs.yml")
 
@@ -122,8 +122,10 @@ def test_a_secret_entry_can_leave_its_cookie_out_of_the_loop_item():
 
 
 def test_bad_files_are_filter_errors_naming_the_entry():
-    with pytest.raises(AnsibleFilterError, match=r"^peerage: peerage_files\[0\] \(dest /a\)"):
+    with pytest.raises(AnsibleFilterError, match=r"^peerage: peerage_files\[0\] \(dest /a\)") as caught:
         files_to_write([{"dest": "/a", "format": "json", "options": {"comment": "x"}}], [])
+    # Said once (an orig_exc would repeat it on ansible-core 2.16 to 2.18).
+    assert str(caught.value) == "peerage: %s" % caught.value.__cause__
 
 
 def test_option_names_come_from_the_providers_table():

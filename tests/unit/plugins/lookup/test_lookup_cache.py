@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 
 import pytest
-from ansible.errors import AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
 from ansible.template import Templar
 
 from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR
+from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
 
 NS = "10.0.0.53"
 

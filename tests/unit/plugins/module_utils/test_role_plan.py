@@ -15,6 +15,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS, TRUST_OPTIONS
 from ansible_collections.peerage.peerage.plugins.module_utils.role_plan import (
     GuardRefused,
+    check_settings,
     guard,
     host_peers,
     render_files,
@@ -226,3 +227,18 @@ def test_a_release_env_file_names_this_host_and_a_cookie_makes_it_secret():
     assert 'RELEASE_NODE="app@10.0.0.9"' in planned[1]["content"]
     assert "app@10.0.0.2" not in planned[1]["content"]
     assert 'RELEASE_COOKIE="sEcReT"' in planned[2]["content"]
+
+
+class TemplarHoldingList(list):
+    """Stands in for the lists ansible-core 2.19 and later pass a filter, whose deep copy copies a templar."""
+
+    def __deepcopy__(self, memo):
+        raise AssertionError("a container of the settings was deep-copied")
+
+
+def test_settings_are_checked_without_deep_copying_the_containers_they_came_in():
+    options = {"peerage_files": {"type": "list", "elements": "dict"}, "peerage_min_peers": {"type": "int"}}
+    settings = {"peerage_files": TemplarHoldingList([{"dest": "/a", "format": "json"}]), "peerage_min_peers": "2"}
+    assert check_settings(settings, options) is settings
+    with pytest.raises(PeerageError, match="peerage_min_peers"):
+        check_settings({"peerage_files": TemplarHoldingList(), "peerage_min_peers": "two"}, options)
