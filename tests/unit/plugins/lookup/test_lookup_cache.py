@@ -16,8 +16,8 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
 from ansible.template import Templar
 
-from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR
 from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
+from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR
 
 NS = "10.0.0.53"
 
