@@ -71,7 +71,7 @@ OPTIONS = (
     # The UDP network, cluster and authentication, shared by the probe and the beacon.
     _option("node_name", "str", None, _UDP),
     _option("family", "str", None, _UDP, choices=("ipv4", "ipv6")),
-    # None: the group follows the family (udp_options.DEFAULT_GROUPS).
+    # None: the group follows the family (DEFAULT_GROUPS in udp/options.py).
     _option("group", "str", None, _UDP),
     # Off Peerage's own port, 45900, so BEAM nodes running Peerage's Udp provider never get these packets.
     _option("port", "int", 45901, _UDP),

@@ -10,11 +10,11 @@ A probe sends a ``probe`` packet to the multicast group, re-sends it every
 reply costs one interval, not the whole run), collects the ``reply`` and
 ``announce`` packets of the same cluster, and returns as soon as ``expect``
 peers are known, the set has been stable for ``settle`` seconds, or
-``timeout`` runs out. Beacons (:mod:`.beacon`) answer.
+``timeout`` runs out. Beacons (``udp/beacon.py``) answer.
 
 ``poll(options)`` returns node names, as every provider does; ``probe(options)``
-returns the whole :class:`ProbeResult`. Options live in :mod:`.udp_options`,
-sockets in :mod:`.udp_transport`.
+returns the whole :class:`ProbeResult`. Options live in ``udp/options.py``,
+sockets in ``udp/transport.py``.
 
 Runs on targets too: standard library only, Python 3.8 syntax.
 """
@@ -28,17 +28,17 @@ from collections import namedtuple
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import (
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import (
     REPLY_SPREAD_MAX,
     describe_group,
     probe_settings,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import (
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.transport import (
     GroupTransport,
     address_host,
     is_local_address,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import PacketFilter, encode, new_nonce
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import PacketFilter, encode, new_nonce
 
 _ProbeResultFields = namedtuple(
     "_ProbeResultFields", ["peers", "sources", "dropped", "elapsed", "complete", "stopped_by", "probes_sent"]

@@ -18,14 +18,11 @@ import time
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import beacon_program, udp_beacon, via_udp
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import (
-    BeaconControl,
-    program_digest,
-    program_files,
-)
+from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import (
+from ansible_collections.peerage.peerage.plugins.module_utils.udp import beacon as udp_beacon
+from ansible_collections.peerage.peerage.plugins.module_utils.udp import program as beacon_program
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import (
     CHECK_EVERY,
     PEERAGE_GAP,
     RATE_TABLE_SIZE,
@@ -33,7 +30,12 @@ from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import 
     beacon_settings,
     settings_to_options,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.control import (
+    BeaconControl,
+    program_digest,
+    program_files,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import (
     MAX_PACKET,
     decode,
     encode,
@@ -252,9 +254,10 @@ def test_bad_beacon_options():
 def test_program_is_the_launcher_and_the_module_utils_it_needs(tmp_path):
     files = program_files()
     assert "peerage-beacon.py" in files
-    for name in ("errors", "node_names", "udp_wire", "udp_options", "udp_transport", "udp_beacon", "beacon_program"):
-        path = os.path.join("lib", "ansible_collections", "peerage", "peerage", "plugins", "module_utils", name + ".py")
-        assert "def " in files[path]
+    module_utils = os.path.join("lib", "ansible_collections", "peerage", "peerage", "plugins", "module_utils")
+    for name in ("errors", "node_names", "udp/wire", "udp/options", "udp/transport", "udp/beacon", "udp/program"):
+        assert "def " in files[os.path.join(module_utils, name + ".py")]
+    assert files[os.path.join(module_utils, "udp", "__init__.py")] == ""
     for path, text in files.items():
         compile(text, path, "exec")
     assert program_digest(files) == program_digest(program_files())

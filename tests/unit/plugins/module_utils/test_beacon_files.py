@@ -17,9 +17,9 @@ import time
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError, PeerageError
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.control import BeaconControl
 from ansible_collections.peerage.peerage.tests.unit.plugins.beacon_lab import (
     APP,
     free_port,

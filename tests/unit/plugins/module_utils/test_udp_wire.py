@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import validate_node_name
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import (
     DROP_REASONS,
     KINDS,
     MAX_PACKET,

@@ -16,14 +16,14 @@ import pytest
 
 from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, NoPeersFound, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import Beacon, beacon_settings
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import (
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import Beacon, beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import (
     PEERAGE_GROUP,
     PEERAGE_PORT,
     REPLY_SLOT,
     REPLY_SPREAD_MAX,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import encode, encode_peerage, new_nonce
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import encode, encode_peerage, new_nonce
 from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
 
 APP = "myapp"

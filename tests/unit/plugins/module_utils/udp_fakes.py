@@ -16,7 +16,7 @@ import heapq
 import itertools
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import Beacon
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import Beacon
 
 EPOCH = 1_700_000_000.0
 

@@ -20,7 +20,7 @@ import socket
 import struct
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import describe_group
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import describe_group
 
 RECEIVE_BUFFER = 4096  # larger than MAX_PACKET, so an oversized datagram is seen as such
 

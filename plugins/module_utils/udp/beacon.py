@@ -14,7 +14,7 @@ resolution, which under packet loss can hold a unicast reply back for
 seconds, and one announcement serves every prober at once. So a probed
 beacon announces at most twice a second, however many hosts probe.
 
-The program that runs it is :mod:`.beacon_program`; :mod:`.beacon_control`
+The program that runs it is :mod:`.program`; :mod:`.control`
 installs, starts and stops that program.
 
 Runs on targets: standard library only, Python 3.8 syntax.
@@ -32,15 +32,15 @@ from collections import OrderedDict
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import format_node_name
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import (
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import (
     BEACON_DEFAULTS,
     REPLY_SLOT,
     REPLY_SPREAD_MAX,
     check_peerage_traffic,
     resolve_options,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import address_host, default_address
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.transport import address_host, default_address
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import (
     PacketFilter,
     check_packet_size,
     encode,

@@ -7,7 +7,7 @@
 """The beacon program: run a :class:`Beacon` detached, until its lifetime is over.
 
 ``python3 peerage-beacon.py --config FILE`` (the launcher that
-:mod:`.beacon_control` installs) or ``python3 -m ...module_utils.beacon_program``.
+:mod:`.control` installs) or ``python3 -m ...module_utils.udp.program``.
 It serves until its lifetime is over, its config file is removed, or
 SIGTERM; when the config file changes it renews its lifetime or, if the
 settings changed, restarts itself with them.
@@ -28,9 +28,9 @@ import time
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError, PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import record
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import CHECK_EVERY, Beacon, beacon_settings
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS, describe_group
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import GroupTransport
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import CHECK_EVERY, Beacon, beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import BEACON_DEFAULTS, describe_group
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.transport import GroupTransport
 
 # The exit status that asks a service manager for a restart (EX_TEMPFAIL; the unit has Restart=on-failure).
 EXIT_RESTART = 75

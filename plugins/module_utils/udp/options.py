@@ -32,7 +32,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.provider_options i
     record,
     shared_names,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import check_packet_size, node_of_app, secret_key
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import check_packet_size, node_of_app, secret_key
 
 # The collection's own protocol keeps off Peerage's group and port (230.1.1.1:45900), so BEAM nodes
 # running Peerage's Udp provider never receive its packets unless announce_peerage or peerage_compat

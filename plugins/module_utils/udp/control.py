@@ -29,17 +29,11 @@ import sys
 import time
 
 from ansible_collections.peerage.peerage.plugins.module_utils import (
-    beacon_program,
     errors,
     node_names,
     option_values,
     provider_options,
-    udp_beacon,
-    udp_options,
-    udp_transport,
-    udp_wire,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon_program import read_config
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import validate_app_name
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of
@@ -53,7 +47,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import 
     write_file,
     write_if_changed,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import settings_to_options
+from ansible_collections.peerage.peerage.plugins.module_utils.udp import beacon, options, program, transport, wire
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import settings_to_options
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.program import read_config
 
 READY_TIMEOUT = 10.0
 # How long a beacon that said ready must keep running before its pid is recorded.
@@ -66,6 +62,8 @@ DEFAULT_USER = str(default_of("user", "beacon_module"))
 
 PACKAGE = "ansible_collections.peerage.peerage.plugins.module_utils"
 LAUNCHER = "peerage-beacon.py"
+# Every module_utils file the beacon imports, directly or not; a unit test checks the program runs from them alone.
+PROGRAM_MODULES = (errors, node_names, option_values, provider_options, wire, options, transport, beacon, program)
 LAUNCHER_SOURCE = '''#!/usr/bin/env python3
 # The peerage.peerage UDP beacon, installed by the peerage.peerage.beacon module.
 # Usage: python3 peerage-beacon.py --config FILE  (see --help)
@@ -73,7 +71,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from %s.beacon_program import main  # noqa: E402
+from %s.udp.program import main  # noqa: E402
 
 sys.exit(main())
 ''' % PACKAGE
@@ -82,16 +80,12 @@ sys.exit(main())
 def program_files():
     """``{relative path: text}`` of the program: the launcher and the module_utils it imports."""
     files = {LAUNCHER: LAUNCHER_SOURCE}
-    parts = PACKAGE.split(".")
-    for depth in range(1, len(parts) + 1):
-        files[os.path.join("lib", *([*parts[:depth], "__init__.py"]))] = ""
-    # Every module_utils file the beacon imports, directly or not; a unit test checks the program runs.
-    for module in (
-        beacon_program, errors, node_names, option_values, provider_options, udp_beacon, udp_options, udp_transport,
-        udp_wire,
-    ):
-        name = module.__name__.rsplit(".", 1)[-1] + ".py"
-        files[os.path.join("lib", *([*parts, name]))] = inspect.getsource(module)
+    for module in PROGRAM_MODULES:
+        parts = module.__name__.split(".")
+        # An empty __init__.py for every package above the file (the subpackages' own are empty too).
+        for depth in range(1, len(parts)):
+            files[os.path.join("lib", *parts[:depth], "__init__.py")] = ""
+        files[os.path.join("lib", *parts[:-1], parts[-1] + ".py")] = inspect.getsource(module)
     return files
 
 
