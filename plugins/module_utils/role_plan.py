@@ -46,7 +46,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.provider_options i
     options_read,
     shared_names,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS, render_peers
+from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import FORMATS, render_peers
 
 # Options the role decides itself rather than passing through from peerage_<option>:
 # the guard judges emptiness, and the role adds or removes each host's own name.

@@ -14,7 +14,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.peerage.peerage.plugins.filter import role_plan
 from ansible_collections.peerage.peerage.plugins.filter.peers import FilterModule
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS, render_peers
+from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import FORMATS, render_peers
 
 FILTERS = FilterModule().filters()
 PEERS = ["app@10.0.0.2", "app@fd00::1", "app@10.0.0.1", "app@10.0.0.2"]

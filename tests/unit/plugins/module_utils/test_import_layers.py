@@ -16,32 +16,41 @@ MODULE_UTILS = Path(errors.__file__).parent
 PACKAGE = "ansible_collections.peerage.peerage.plugins.module_utils"
 
 
+def module_name(path):
+    """``path``'s module name below module_utils: ``errors``, ``udp.wire``."""
+    return ".".join(path.relative_to(MODULE_UTILS).with_suffix("").parts)
+
+
+MODULES = {module_name(path): path for path in MODULE_UTILS.rglob("*.py") if path.name != "__init__.py"}
+
+
 def imports_of(path):
     """The module_utils modules ``path`` imports, at its top or inside a function."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(PACKAGE):
-            if node.module == PACKAGE:
-                found.update(alias.name for alias in node.names)
-            else:
-                found.add(node.module.rsplit(".", 1)[-1])
+            base = node.module[len(PACKAGE) + 1 :]
+            for alias in node.names:
+                # ``from PACKAGE.udp import wire`` imports a module, ``from PACKAGE.udp.wire import encode`` a name.
+                name = "%s.%s" % (base, alias.name) if base else alias.name
+                found.add(name if name in MODULES else base)
     return found
 
 
-GRAPH = {path.stem: imports_of(path) for path in MODULE_UTILS.glob("*.py")}
+GRAPH = {name: imports_of(path) for name, path in MODULES.items()}
 
 
 def test_no_module_imports_one_that_imports_it_back():
     # graphlib refuses a cycle, naming it.
     order = list(graphlib.TopologicalSorter(GRAPH).static_order())
-    assert order.index("errors") < order.index("node_names") < order.index("render")
+    assert order.index("errors") < order.index("node_names") < order.index("render.formats")
 
 
 def test_the_renderers_share_quoting_and_checks_without_importing_each_other():
-    assert "render" not in GRAPH["render_elixir"]
-    assert {"render_quoting", "render_options"} <= GRAPH["render_elixir"]
-    assert {"render_quoting", "render_options", "render_elixir"} <= GRAPH["render"]
-    assert not {"render", "render_elixir"} & (GRAPH["render_quoting"] | GRAPH["render_options"])
+    assert "render.formats" not in GRAPH["render.elixir"]
+    assert {"render.quoting", "render.options"} <= GRAPH["render.elixir"]
+    assert {"render.quoting", "render.options", "render.elixir"} <= GRAPH["render.formats"]
+    assert not {"render.formats", "render.elixir"} & (GRAPH["render.quoting"] | GRAPH["render.options"])
 
 
 def test_the_option_records_import_nothing_of_the_core():
@@ -52,7 +61,7 @@ def test_the_option_records_import_nothing_of_the_core():
 def test_a_refused_value_is_described_by_one_function():
     definitions = [
         (path.stem, node.name)
-        for path in MODULE_UTILS.glob("*.py")
+        for path in MODULES.values()
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.FunctionDef) and node.name in ("_describe", "describe_value")
     ]

@@ -13,18 +13,18 @@ import subprocess
 import pytest
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS as ALL_FORMATS
-from ansible_collections.peerage.peerage.plugins.module_utils.render import host_port, render_peers
-from ansible_collections.peerage.peerage.plugins.module_utils.render_elixir import ELIXIR_FORMATS
-from ansible_collections.peerage.peerage.plugins.module_utils.render_options import DEFAULT_COMMENT
-from ansible_collections.peerage.peerage.plugins.module_utils.render_quoting import (
+from ansible_collections.peerage.peerage.plugins.module_utils.render.elixir import ELIXIR_FORMATS
+from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import FORMATS as ALL_FORMATS
+from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import host_port, render_peers
+from ansible_collections.peerage.peerage.plugins.module_utils.render.options import DEFAULT_COMMENT
+from ansible_collections.peerage.peerage.plugins.module_utils.render.quoting import (
     erlang_atom_list,
     quote_args_file,
     quote_atom,
     quote_shell_double,
 )
 
-# The formats of render.py itself; test_render_elixir.py covers the Elixir ones.
+# The formats of render/formats.py itself; test_render_elixir.py covers the Elixir ones.
 FORMATS = tuple(fmt for fmt in ALL_FORMATS if fmt not in ELIXIR_FORMATS)
 
 # Unsorted, with a duplicate and a non-canonical IPv6 spelling:

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
-from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS, render_peers
-from ansible_collections.peerage.peerage.plugins.module_utils.render_elixir import (
+from ansible_collections.peerage.peerage.plugins.module_utils.render.elixir import (
     ELIXIR_FORMATS,
     quote_elixir_atom,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import FORMATS, render_peers
 
 # Unsorted, with a duplicate and non-canonical spellings.
 PEERS = ["app@10.0.0.10", "app@FD00:0::1", "my-app@Host-1.Example.com", "app@10.0.0.2", "app@10.0.0.10"]

@@ -12,7 +12,9 @@ the same text, byte for byte, and a rerun changes no file.
 
 Each output ends with a newline, except an empty output (no peers, and no
 comment header to write), which is the empty string. Formats and options
-are described in ``docs/formats.md``.
+are described in ``docs/formats.md``. The Erlang and plain-text formats
+live here, the Elixir ones in :mod:`.elixir`; both share :mod:`.quoting`
+and :mod:`.options`.
 
 Runs on targets too: standard library only, Python 3.8 syntax.
 """
@@ -30,8 +32,8 @@ from ansible_collections.peerage.peerage.plugins.module_utils.node_names import 
     normalize_node_names,
     parse_node_name,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.render_elixir import ELIXIR_FORMATS, elixir_renderers
-from ansible_collections.peerage.peerage.plugins.module_utils.render_options import (
+from ansible_collections.peerage.peerage.plugins.module_utils.render.elixir import ELIXIR_FORMATS, elixir_renderers
+from ansible_collections.peerage.peerage.plugins.module_utils.render.options import (
     COMMENT_OPTION,
     check_bool,
     check_identifier,
@@ -40,7 +42,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.render_options imp
     check_timeout,
     take_options,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.render_quoting import (
+from ansible_collections.peerage.peerage.plugins.module_utils.render.quoting import (
     comment_lines,
     erlang_atom_list,
     lines_text,

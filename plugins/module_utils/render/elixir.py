@@ -5,8 +5,8 @@
 
 """Render peers into the configuration Elixir releases read: Peerage, libcluster, release env.
 
-Three formats of ``render_peers`` (``plugins/module_utils/render.py`` lists
-them in its format table):
+Three formats of ``render_peers`` (:mod:`.formats` lists them in its format
+table):
 
 - ``peerage``: Peerage's ``Peerage.Via.List`` settings;
 - ``libcluster``: a libcluster topology with ``Cluster.Strategy.Epmd``;
@@ -17,9 +17,9 @@ The first two are written in the Elixir config syntax (a file that
 the ``syntax`` option. Node names are always quoted atoms. Options and
 examples: ``docs/formats.md``; how a release reads the files: ``docs/elixir.md``.
 
-The shared quoting lives in ``render_quoting.py`` and the shared option checks
-in ``render_options.py``; ``render.py`` imports this file to fill its format
-table, and this file never imports ``render.py``.
+The shared quoting lives in :mod:`.quoting` and the shared option checks in
+:mod:`.options`; :mod:`.formats` imports this file to fill its format table,
+and this file never imports :mod:`.formats`.
 
 Runs on targets too: standard library only, Python 3.8 syntax.
 """
@@ -32,14 +32,14 @@ import re
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError, describe_value
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import parse_node_name
-from ansible_collections.peerage.peerage.plugins.module_utils.render_options import (
+from ansible_collections.peerage.peerage.plugins.module_utils.render.options import (
     COMMENT_OPTION,
     check_bool,
     check_int,
     check_timeout,
     option_key,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.render_quoting import (
+from ansible_collections.peerage.peerage.plugins.module_utils.render.quoting import (
     comment_lines,
     erlang_atom_list,
     lines_text,
