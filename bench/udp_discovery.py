@@ -41,7 +41,7 @@ APP = "bench"
 
 PROBE = """
 import json, sys
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import probe
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.udp import probe
 options = json.loads(sys.argv[1])
 print(json.dumps(probe(options).to_dict()))
 """

@@ -16,14 +16,14 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 from ansible.utils.vars import load_extra_vars
 
-from ansible_collections.peerage.peerage.plugins.module_utils.discovery import (
+from ansible_collections.peerage.peerage.plugins.module_utils.discovery import run_provider
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.registry import (
     BUILTIN_PROVIDERS,
     TERM_OPTIONS,
     discover,
-    run_provider,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
-from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
 from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
     Poll,
     check_operator_sources,

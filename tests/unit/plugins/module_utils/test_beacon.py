@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.providers import udp as via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.udp import beacon as udp_beacon
 from ansible_collections.peerage.peerage.plugins.module_utils.udp import program as beacon_program
 from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import (

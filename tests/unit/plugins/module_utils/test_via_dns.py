@@ -15,13 +15,13 @@ import dns.query
 import dns.resolver
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import via_dns
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import (
     DiscoveryFailed,
     NodeNameError,
     NoPeersFound,
     OptionError,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.providers import dns as via_dns
 
 NS1 = ("10.0.0.53", 53)
 NS2 = ("fd00::53", 5353)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import via_list
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError
+from ansible_collections.peerage.peerage.plugins.module_utils.providers import list as via_list
 
 
 def test_poll_validates_and_canonicalises_each_name(reports):

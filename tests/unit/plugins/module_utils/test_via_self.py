@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import via_self
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.providers import self as via_self
 
 ALL_SOURCES = {"address": "10.0.0.5", "ansible_host": "10.0.0.6", "inventory_hostname": "node1.example"}
 

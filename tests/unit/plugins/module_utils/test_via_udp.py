@@ -14,8 +14,8 @@ import threading
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, NoPeersFound, OptionError
+from ansible_collections.peerage.peerage.plugins.module_utils.providers import udp as via_udp
 from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import Beacon, beacon_settings
 from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import (
     PEERAGE_GROUP,

@@ -10,11 +10,11 @@ A probe sends a ``probe`` packet to the multicast group, re-sends it every
 reply costs one interval, not the whole run), collects the ``reply`` and
 ``announce`` packets of the same cluster, and returns as soon as ``expect``
 peers are known, the set has been stable for ``settle`` seconds, or
-``timeout`` runs out. Beacons (``udp/beacon.py``) answer.
+``timeout`` runs out. Beacons (``module_utils/udp/beacon.py``) answer.
 
 ``poll(options)`` returns node names, as every provider does; ``probe(options)``
-returns the whole :class:`ProbeResult`. Options live in ``udp/options.py``,
-sockets in ``udp/transport.py``.
+returns the whole :class:`ProbeResult`. Options live in ``module_utils/udp/options.py``,
+sockets in ``module_utils/udp/transport.py``.
 
 Runs on targets too: standard library only, Python 3.8 syntax.
 """
