@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.reachability import (
+from ansible_collections.peerage.peerage.plugins.module_utils.health.reachability import (
     PeersUnreachable,
     parse_require,
     try_connect,

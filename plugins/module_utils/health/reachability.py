@@ -10,7 +10,8 @@ that has not answered yet (all at once, in threads, so fifty slow peers do
 not cost fifty connect timeouts), and stops as soon as enough peers have
 answered or the deadline has passed. A peer that answered once counts as
 reachable; what each unreachable peer last failed with is kept for the
-failure message.
+failure message. The ``health`` package holds the checks that running
+nodes answer; they import only the base of the core.
 
 Runs on targets: standard library only, Python 3.8 syntax.
 """
