@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import node_sort_key, parse_node_name
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS, TRUST_OPTIONS
-from ansible_collections.peerage.peerage.plugins.module_utils.role_plan import (
+from ansible_collections.peerage.peerage.plugins.plugin_utils.role_plan import (
     GuardRefused,
     guard,
     host_peers,

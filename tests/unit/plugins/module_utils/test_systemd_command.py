@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.systemd_command import command_line, quote_word
+from ansible_collections.peerage.peerage.plugins.plugin_utils.systemd_command import command_line, quote_word
 
 _C_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r"}
 # The service's environment, for the variables a reading expands.

@@ -17,13 +17,13 @@ The program's path is the one word systemd does not expand variables in
 (it does in the same word as the command's first argument): a ``$`` in it
 cannot be written so that both read the same, so it is refused.
 
-Runs on the controller only, but kept to the module_utils rules (standard
-library, Python 3.8 syntax) like the rest of the core.
+Runs on the controller only.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from collections.abc import Sequence
+from typing import Any
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError, describe_value
 
@@ -31,7 +31,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import Opti
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "%": "%%", "$": "$$", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
-def quote_word(word):
+def quote_word(word: Any) -> str:
     """One argument as one systemd word: in double quotes, escaped by systemd's rules."""
     if not isinstance(word, str):
         raise OptionError("invalid command argument %s: expected a string" % describe_value(word))
@@ -46,7 +46,7 @@ def quote_word(word):
     return '"%s"' % "".join(out)
 
 
-def command_line(argv):
+def command_line(argv: Sequence[Any]) -> str:
     """``argv`` as the value of ``ExecStart=``: every word quoted, so systemd runs exactly ``argv``.
 
     ``argv[0]`` is the program: an absolute path (so that no character of it

@@ -21,22 +21,21 @@ of Python that a property test can hold to its invariant:
 * :func:`check_settings` checks a host's role variables against the role's
   argument spec, inside the write task rather than in a task of its own.
 
-Runs on the controller only, but kept to the module_utils rules (standard
-library, Python 3.8 syntax) like the rest of the core.
+Runs on the controller only.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import (
     HOST_KIND_ORDER,
+    NodeName,
     normalize_node_names,
     parse_node_name,
 )
@@ -63,7 +62,7 @@ class SettingsRefused(PeerageError):
     """A role variable does not fit the role's argument spec; nothing may be written."""
 
 
-def role_option_names(via, beacon=False):
+def role_option_names(via: str, beacon: bool = False) -> list[str]:
     """The provider options the role passes from ``peerage_<option>`` variables for ``via``.
 
     Never a trust option (``via``, ``provider_paths``, ``allow_any_provider_path``):
@@ -81,17 +80,17 @@ def role_option_names(via, beacon=False):
     return names
 
 
-def host_peers(found, self_name, include_self):
+def host_peers(found: Iterable[str], self_name: str, include_self: bool) -> list[str]:
     """The sorted list a host writes: ``found`` plus (or minus) ``self_name``."""
     others = [name for name in normalize_node_names(found) if name != self_name]
     return normalize_node_names([*others, self_name]) if include_self else others
 
 
-def _names(peers):
+def _names(peers: list[str]) -> str:
     return ", ".join(peers) or "none"
 
 
-def _check_app_names(found, self_name, include_self, app_name_set):
+def _check_app_names(found: list[str], self_name: str, include_self: bool, app_name_set: bool) -> None:
     """Refuse to mix app names: ``app@...`` peers with this host as ``nonode@...``."""
     if not found or self_name in found:
         return
@@ -131,7 +130,7 @@ _KIND_HINT = {
 SELF_ADDRESS_SOURCE = "peerage_address, else ansible_host, else inventory_hostname"
 
 
-def _same_host(own, peer):
+def _same_host(own: NodeName, peer: NodeName) -> bool:
     """Whether two host parts that differ as text may name the same host.
 
     Hostnames that differ only in case or a trailing dot, or a short name
@@ -152,7 +151,7 @@ def _same_host(own, peer):
     return False
 
 
-def _check_self_name(found, self_name, include_self):
+def _check_self_name(found: list[str], self_name: str, include_self: bool) -> None:
     """Refuse to add this host under a name that no host of the cluster would have.
 
     Its peers name it as discovery found it; a node has exactly one name. So
@@ -194,7 +193,16 @@ def _check_self_name(found, self_name, include_self):
         )
 
 
-def guard(found, self_name, include_self, allow_empty, min_peers, source, app_name_set=True, failure=None):
+def guard(
+    found: Any,
+    self_name: str,
+    include_self: bool,
+    allow_empty: bool,
+    min_peers: int,
+    source: str,
+    app_name_set: bool = True,
+    failure: str | None = None,
+) -> list[str]:
     """Return the list this host writes, or raise :class:`GuardRefused`.
 
     ``found`` is what discovery returned through ``source`` (``"the dns
@@ -245,7 +253,7 @@ def guard(found, self_name, include_self, allow_empty, min_peers, source, app_na
     return peers
 
 
-def _file_problem(entry):
+def _file_problem(entry: Any) -> str | None:
     """Why an entry of peerage_files cannot be written, or None."""
     if not isinstance(entry, Mapping):
         return "it must be a dictionary with dest and format or src"
@@ -262,7 +270,7 @@ def _file_problem(entry):
     return None
 
 
-def render_files(files, peers, self_name=None):
+def render_files(files: Any, peers: list[str], self_name: str | None = None) -> list[dict[str, Any]]:
     """Check every entry of ``files`` and render its built-in format with ``peers``.
 
     Returns the entries in order, each with ``content`` (the rendered text)
@@ -295,7 +303,7 @@ def render_files(files, peers, self_name=None):
     return planned
 
 
-def check_settings(settings, options):
+def check_settings(settings: Mapping[str, Any], options: Mapping[str, Any]) -> Mapping[str, Any]:
     """Return ``settings`` (role variable name to value) if they fit the argument spec ``options``.
 
     The same check as Ansible's ``validate_argument_spec``, made where the role
