@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Private to the peerage.peerage collection: not an interface for other collections, plugins or
+# custom providers, and it may change in any release without notice.
+
 """What the peerage role writes on a host, and whether it may: the guard and the file checks.
 
 The role's filters are thin over these functions, so the guard is one piece

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Private to the peerage.peerage collection: not an interface for other collections, plugins or
+# custom providers, and it may change in any release without notice.
+
 """Check that peers answer on a TCP port, retrying until a deadline.
 
 The check behind the ``wait_for_peers`` module: every round tries each peer

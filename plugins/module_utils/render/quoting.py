@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Private to the peerage.peerage collection: not an interface for other collections, plugins or
+# custom providers, and it may change in any release without notice.
+
 """How the renderers write text: quoted literals of each config syntax, the comment header, lines.
 
 Shared by ``render.py`` and ``render_elixir.py``, which import this module

@@ -69,3 +69,11 @@ def test_a_refused_value_is_described_by_one_function():
     assert errors.describe_value("a\nb") == "'a\\nb'"
     assert errors.describe_value("x" * 100) == repr("x" * 100)[:77] + "..."
     assert len(errors.describe_value("x" * 100)) == 80
+
+
+def test_every_file_of_the_core_and_the_controller_helpers_says_it_is_private():
+    private = "# Private to the peerage.peerage collection: not an interface for other collections, plugins or\n"
+    folders = (MODULE_UTILS, MODULE_UTILS.parent / "plugin_utils")
+    files = [path for folder in folders for path in folder.rglob("*.py") if path.name != "__init__.py"]
+    assert len(files) > len(MODULES)
+    assert [path.name for path in files if private not in path.read_text()] == []
