@@ -6,11 +6,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import types
-
 import pytest
 
 from ansible_collections.peerage.peerage.plugins.module_utils import discovery
@@ -20,33 +15,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import (
     NoPeersFound,
     OptionError,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.providers import dns as via_dns
-from ansible_collections.peerage.peerage.plugins.module_utils.providers import list as via_list
 from ansible_collections.peerage.peerage.plugins.module_utils.providers import registry
-from ansible_collections.peerage.peerage.plugins.module_utils.providers import self as via_self
-from ansible_collections.peerage.peerage.plugins.module_utils.providers import udp as via_udp
-
-
-@pytest.fixture
-def providers(monkeypatch):
-    """A private copy of the provider table, so registering one here leaves the real table alone."""
-    table = dict(registry.BUILTIN_PROVIDERS)
-    monkeypatch.setattr(registry, "BUILTIN_PROVIDERS", table)
-    return table
-
-
-def provider(result=None, exc=None):
-    """A provider module whose ``poll`` returns ``result`` or raises ``exc``, recording its calls."""
-    calls = []
-
-    def poll(options, report=None):
-        calls.append((options, report))
-        if exc is not None:
-            raise exc
-        return result
-
-    return types.SimpleNamespace(poll=poll, calls=calls)
-
 
 # ----------------------------------------------------------------- finish
 
@@ -86,51 +55,6 @@ def test_finish_refuses_an_invalid_name():
         discovery.finish(["a@10.0.0.1", "a@b@c"], {}, "p")
 
 
-# -------------------------------------------------------------- providers
-
-
-def test_built_in_providers():
-    assert registry.builtin_provider("list") is via_list.poll
-    assert registry.builtin_provider("self") is via_self.poll
-    assert registry.builtin_provider("dns") is via_dns.poll
-    assert registry.builtin_provider("udp") is via_udp.poll
-
-
-def test_providers_are_imported_only_when_run():
-    # A fresh interpreter: this one has imported dnspython for the other tests.
-    script = (
-        "import sys\n"
-        "from ansible_collections.peerage.peerage.plugins.module_utils.providers import registry\n"
-        "assert registry.discover('list', {'node_list': ['a@10.0.0.1']}) == ['a@10.0.0.1']\n"
-        "heavy = ('.providers.dns', '.providers.udp', '.udp.beacon')\n"
-        "loaded = sorted(m for m in sys.modules if m == 'dns' or m.endswith(heavy))\n"
-        "print(','.join(loaded))\n"
-    )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ""
-
-
-def test_unknown_provider_is_refused_naming_the_built_in_ones(providers):
-    with pytest.raises(OptionError) as caught:
-        registry.builtin_provider("consul")
-    assert str(caught.value) == "unknown provider 'consul': built-in providers are %s" % ", ".join(sorted(providers))
-
-
-def test_registered_provider_is_run_and_finished(providers, reports):
-    fake = provider(["a@10.0.0.2", "a@10.0.0.1", "a@10.0.0.2"])
-    registry.register_provider("fake", fake)
-    assert registry.discover("fake", {"x": 1}, reports) == ["a@10.0.0.1", "a@10.0.0.2"]
-    assert fake.calls == [({"x": 1}, reports)]
-    assert reports.at(1) == ["peerage: the fake provider found 2 peer(s): a@10.0.0.1, a@10.0.0.2"]
-
-
-def test_discover_unknown_provider(providers):
-    with pytest.raises(OptionError, match="unknown provider 'nope'"):
-        registry.discover("nope", {})
-
-
 # -------------------------------------------------------------- allow_empty
 
 
@@ -164,8 +88,8 @@ def test_failed_discovery_is_never_an_empty_list(fake_dns, rcode):
     assert caught.value.reason == rcode.lower()
 
 
-def test_failed_discovery_from_any_provider_passes_through(providers):
-    registry.register_provider("fake", provider(exc=DiscoveryFailed("probe failed", reason="timeout")))
+def test_failed_discovery_from_any_provider_passes_through(providers, fake_provider):
+    registry.register_provider("fake", fake_provider(exc=DiscoveryFailed("probe failed", reason="timeout")))
     with pytest.raises(DiscoveryFailed, match="probe failed"):
         registry.discover("fake", {"allow_empty": True})
 
@@ -176,8 +100,8 @@ def test_option_errors_pass_through_even_when_empty_is_allowed():
 
 
 @pytest.mark.parametrize("result", [None, [], ()])
-def test_provider_returning_nothing_with_empty_allowed(providers, result):
-    registry.register_provider("fake", provider(result))
+def test_provider_returning_nothing_with_empty_allowed(providers, result, fake_provider):
+    registry.register_provider("fake", fake_provider(result))
     assert registry.discover("fake", {"allow_empty": True}) == []
 
 
@@ -193,8 +117,8 @@ def test_provider_returning_nothing_with_empty_allowed(providers, result):
         ),
     ],
 )
-def test_provider_returning_something_else_than_a_list_fails(providers, result, message):
-    registry.register_provider("fake", provider(result))
+def test_provider_returning_something_else_than_a_list_fails(providers, result, message, fake_provider):
+    registry.register_provider("fake", fake_provider(result))
     with pytest.raises(OptionError) as caught:
         registry.discover("fake", {"allow_empty": True})
     assert str(caught.value).startswith(message)

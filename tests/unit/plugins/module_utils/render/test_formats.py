@@ -24,7 +24,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.render.quoting imp
     quote_shell_double,
 )
 
-# The formats of render/formats.py itself; test_render_elixir.py covers the Elixir ones.
+# The formats of render/formats.py itself; test_elixir.py covers the Elixir ones.
 FORMATS = tuple(fmt for fmt in ALL_FORMATS if fmt not in ELIXIR_FORMATS)
 
 # Unsorted, with a duplicate and a non-canonical IPv6 spelling:

@@ -50,7 +50,7 @@ from ansible_collections.peerage.peerage.tests.unit.plugins.beacon_lab import (
     probe_loopback,
     wait_for,
 )
-from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
+from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp.fakes import FakeNetwork
 
 SECRET = "s3cret"
 HOST = "198.51.100.11"

@@ -24,7 +24,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import
     REPLY_SPREAD_MAX,
 )
 from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import encode, encode_peerage, new_nonce
-from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp_fakes import FakeNetwork
+from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp.fakes import FakeNetwork
 
 APP = "myapp"
 SECRET = "s3cret"
