@@ -41,7 +41,7 @@ APP = "bench"
 
 PROBE = """
 import json, sys
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import probe
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.udp import probe
 options = json.loads(sys.argv[1])
 print(json.dumps(probe(options).to_dict()))
 """
@@ -77,7 +77,7 @@ def measure(lab, size: int, runs: int, pythonpath: str, loss: float) -> list[flo
     beacons = []
     for host in lab.hosts:
         argv = [
-            lab.python, "-m", "ansible_collections.peerage.peerage.plugins.module_utils.beacon_program",
+            lab.python, "-m", "ansible_collections.peerage.peerage.plugins.module_utils.udp.program",
             "--app-name", APP, "--address", lab.address(host), "--interface", "eth0", "--lifetime", "600",
         ]
         beacon = lab.popen(host, argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -5,7 +5,7 @@
 
 """Filters that build node names and render peer lists into config syntaxes.
 
-Thin over ``plugins/module_utils/render.py`` and ``node_names.py``; each
+Thin over ``plugins/module_utils/render/`` and ``node_names.py``; each
 filter's documentation is the YAML file of the same name in this folder.
 """
 
@@ -18,8 +18,8 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import Peer
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import format_node_name
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import node_host as _node_host
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of
-from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS
-from ansible_collections.peerage.peerage.plugins.module_utils.render import render_peers as _render_peers
+from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import FORMATS
+from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import render_peers as _render_peers
 from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError
 
 DEFAULT_APP_NAME = default_of("app_name", "self")

@@ -7,7 +7,7 @@
 
 Also the options it passes on to a provider, and the beacon service's command line.
 
-Thin over ``plugins/module_utils/role_plan.py``; each filter's documentation
+Thin over ``plugins/plugin_utils/role_plan.py``; each filter's documentation
 is the YAML file of the same name in this folder.
 """
 
@@ -20,9 +20,9 @@ from collections.abc import Mapping
 
 import yaml
 
-from ansible_collections.peerage.peerage.plugins.module_utils import role_plan, systemd_command
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+from ansible_collections.peerage.peerage.plugins.plugin_utils import role_plan, systemd_command
 from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError, never_templated
 
 
@@ -116,18 +116,15 @@ def guarded_peers(
 
     def guard() -> list[str]:
         # Extra variables (-e peerage_include_self=false) arrive as text.
-        return t.cast(
-            "list[str]",
-            role_plan.guard(
-                found if found is not None else [],
-                self_name,
-                as_bool(include_self, "peerage_include_self", True),
-                as_bool(allow_empty, "peerage_allow_empty", False),
-                as_number(min_peers, "peerage_min_peers", 1, 0, kind=int),
-                "the %s provider" % via,
-                app_name_set=as_bool(app_name_set, "app_name_set", True),
-                failure=discovery_failure(discovery),
-            ),
+        return role_plan.guard(
+            found if found is not None else [],
+            self_name,
+            as_bool(include_self, "peerage_include_self", True),
+            as_bool(allow_empty, "peerage_allow_empty", False),
+            as_number(min_peers, "peerage_min_peers", 1, 0, kind=int),
+            "the %s provider" % via,
+            app_name_set=as_bool(app_name_set, "app_name_set", True),
+            failure=discovery_failure(discovery),
         )
 
     return t.cast("list[str]", _call(guard))

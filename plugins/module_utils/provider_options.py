@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Private to the peerage.peerage collection: not an interface for other collections, plugins or
+# custom providers, and it may change in any release without notice.
+
 """Every option of the collection, once: its type, default, choices, secrecy, readers and trust.
 
 :data:`OPTIONS` holds one record per option. The providers take their
@@ -71,7 +74,7 @@ OPTIONS = (
     # The UDP network, cluster and authentication, shared by the probe and the beacon.
     _option("node_name", "str", None, _UDP),
     _option("family", "str", None, _UDP, choices=("ipv4", "ipv6")),
-    # None: the group follows the family (udp_options.DEFAULT_GROUPS).
+    # None: the group follows the family (DEFAULT_GROUPS in udp/options.py).
     _option("group", "str", None, _UDP),
     # Off Peerage's own port, 45900, so BEAM nodes running Peerage's Udp provider never get these packets.
     _option("port", "int", 45901, _UDP),

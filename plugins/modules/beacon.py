@@ -214,11 +214,11 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import argument_spec, names_read_by
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import beacon_settings
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import BEACON_DEFAULTS
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.control import BeaconControl
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import BEACON_DEFAULTS
 
 # The beacon's settings and what the module decides itself (state, state_dir), from the option records.
 ARGUMENT_SPEC = argument_spec(names_read_by("beacon", "beacon_module"), ["beacon", "beacon_module"])

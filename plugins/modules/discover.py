@@ -137,7 +137,6 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.peerage.peerage.plugins.module_utils.discovery import discover
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import guarded_run
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
     BUILTIN_PROVIDERS,
@@ -146,6 +145,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.provider_options i
     names_read_by,
     options_read,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.registry import discover
 
 VIA_CHOICES = list(BUILTIN_PROVIDERS)
 

@@ -111,8 +111,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import argument_spec
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import PROBE_ARGUMENT_SPEC, PROBE_DEFAULTS
-from ansible_collections.peerage.peerage.plugins.module_utils.via_udp import describe_empty, probe
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.udp import describe_empty, probe
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import PROBE_ARGUMENT_SPEC, PROBE_DEFAULTS
 
 ARGUMENT_SPEC = dict(PROBE_ARGUMENT_SPEC, **argument_spec(["allow_empty"], ["discovery"]))
 

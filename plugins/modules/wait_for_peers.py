@@ -134,7 +134,7 @@ elapsed:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import guarded_run
-from ansible_collections.peerage.peerage.plugins.module_utils.reachability import wait_for_peers
+from ansible_collections.peerage.peerage.plugins.module_utils.health.reachability import wait_for_peers
 
 ARGUMENT_SPEC = {
     "peers": {"type": "list", "elements": "str", "required": True},

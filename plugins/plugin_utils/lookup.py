@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Private to the peerage.peerage collection: not an interface for other collections, plugins or
+# custom providers, and it may change in any release without notice.
+
 """The one body behind every peerage lookup: read options, run a provider, return names."""
 
 from __future__ import annotations
@@ -16,14 +19,14 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 from ansible.utils.vars import load_extra_vars
 
-from ansible_collections.peerage.peerage.plugins.module_utils.discovery import (
+from ansible_collections.peerage.peerage.plugins.module_utils.discovery import run_provider
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.registry import (
     BUILTIN_PROVIDERS,
     TERM_OPTIONS,
     discover,
-    run_provider,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
-from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
 from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
 from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
     Poll,

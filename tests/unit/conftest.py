@@ -24,7 +24,7 @@ import dns.rrset
 import pytest
 from hypothesis import settings
 
-from ansible_collections.peerage.peerage.plugins.module_utils import via_dns
+from ansible_collections.peerage.peerage.plugins.module_utils.providers import dns as via_dns
 
 # Property tests: no example database left in the checkout, and no per-example time limit,
 # which a loaded two-core machine would turn into failures that say nothing about the code.
@@ -86,7 +86,7 @@ def make_rrsets(lines):
 
 
 class FakeClock:
-    """Stands in for ``time`` in via_dns: time passes only when a scripted query times out."""
+    """Stands in for ``time`` in the dns provider: time passes only when a scripted query times out."""
 
     def __init__(self):
         self.now = 1000.0
@@ -205,7 +205,7 @@ class FakeDns:
 
 @pytest.fixture
 def fake_dns(monkeypatch):
-    """Route every DNS question of via_dns to a :class:`FakeDns`."""
+    """Route every DNS question of the dns provider to a :class:`FakeDns`."""
     fake = FakeDns()
     monkeypatch.setattr(dns.query, "udp", fake.udp)
     monkeypatch.setattr(dns.query, "tcp", fake.tcp)

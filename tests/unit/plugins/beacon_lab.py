@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import time
 
-from ansible_collections.peerage.peerage.plugins.module_utils import via_udp
+from ansible_collections.peerage.peerage.plugins.module_utils.providers import udp as via_udp
 
 APP = "myapp"
 # The interpreter a beacon started by root runs with in these tests (see the beacon_base fixture).

@@ -22,7 +22,7 @@ import tempfile
 
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.control import BeaconControl
 from ansible_collections.peerage.peerage.tests.unit.plugins.beacon_lab import (
     APP,
     SYSTEM_PYTHON,

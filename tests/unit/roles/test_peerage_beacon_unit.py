@@ -19,7 +19,7 @@ except ImportError:  # ansible-core before 2.19 templates any text
         return value
 
 
-from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.test_systemd_command import systemd_argv
+from ansible_collections.peerage.peerage.tests.unit.plugins.plugin_utils.test_systemd_command import systemd_argv
 
 UNIT = Path(__file__).resolve().parents[3] / "roles" / "peerage" / "templates" / "peerage-beacon.service.j2"
 

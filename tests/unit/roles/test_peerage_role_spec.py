@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS
-from ansible_collections.peerage.peerage.plugins.module_utils.role_plan import role_option_names
+from ansible_collections.peerage.peerage.plugins.plugin_utils.role_plan import role_option_names
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "peerage"
 # What the role sets for templates and later tasks, not what it reads.

@@ -22,9 +22,9 @@ import json
 import sys
 import time
 
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import probe_settings
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import GroupTransport
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_wire import (
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import probe_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.transport import GroupTransport
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import (
     PacketFilter,
     encode,
     encode_peerage,

@@ -31,7 +31,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.provider_options i
     argument_spec,
     records,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import DEFAULT_GROUPS
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import DEFAULT_GROUPS
 
 PROVIDERS_WITH_APP_NAME = ("self", "dns", "udp", "custom")
 PLUGINS = Path(records_module.__file__).parents[1]

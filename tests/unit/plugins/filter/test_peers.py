@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.peerage.peerage.plugins.filter import role_plan
 from ansible_collections.peerage.peerage.plugins.filter.peers import FilterModule
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.render import FORMATS, render_peers
+from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import FORMATS, render_peers
 from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError
 
 FILTERS = FilterModule().filters()

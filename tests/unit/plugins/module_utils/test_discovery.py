@@ -6,42 +6,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import types
-
 import pytest
 
-from ansible_collections.peerage.peerage.plugins.module_utils import discovery, via_dns, via_list, via_self, via_udp
+from ansible_collections.peerage.peerage.plugins.module_utils import discovery
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import (
     DiscoveryFailed,
     NodeNameError,
     NoPeersFound,
     OptionError,
 )
-
-
-@pytest.fixture
-def providers(monkeypatch):
-    """A private copy of the provider table, so registering one here leaves the real table alone."""
-    table = dict(discovery.BUILTIN_PROVIDERS)
-    monkeypatch.setattr(discovery, "BUILTIN_PROVIDERS", table)
-    return table
-
-
-def provider(result=None, exc=None):
-    """A provider module whose ``poll`` returns ``result`` or raises ``exc``, recording its calls."""
-    calls = []
-
-    def poll(options, report=None):
-        calls.append((options, report))
-        if exc is not None:
-            raise exc
-        return result
-
-    return types.SimpleNamespace(poll=poll, calls=calls)
-
+from ansible_collections.peerage.peerage.plugins.module_utils.providers import registry
 
 # ----------------------------------------------------------------- finish
 
@@ -81,66 +55,22 @@ def test_finish_refuses_an_invalid_name():
         discovery.finish(["a@10.0.0.1", "a@b@c"], {}, "p")
 
 
-# -------------------------------------------------------------- providers
-
-
-def test_built_in_providers():
-    assert discovery.builtin_provider("list") is via_list.poll
-    assert discovery.builtin_provider("self") is via_self.poll
-    assert discovery.builtin_provider("dns") is via_dns.poll
-    assert discovery.builtin_provider("udp") is via_udp.poll
-
-
-def test_providers_are_imported_only_when_run():
-    # A fresh interpreter: this one has imported dnspython for the other tests.
-    script = (
-        "import sys\n"
-        "from ansible_collections.peerage.peerage.plugins.module_utils import discovery\n"
-        "assert discovery.discover('list', {'node_list': ['a@10.0.0.1']}) == ['a@10.0.0.1']\n"
-        "loaded = sorted(m for m in sys.modules if m == 'dns' or m.endswith(('.via_dns', '.via_udp', '.beacon')))\n"
-        "print(','.join(loaded))\n"
-    )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ""
-
-
-def test_unknown_provider_is_refused_naming_the_built_in_ones(providers):
-    with pytest.raises(OptionError) as caught:
-        discovery.builtin_provider("consul")
-    assert str(caught.value) == "unknown provider 'consul': built-in providers are %s" % ", ".join(sorted(providers))
-
-
-def test_registered_provider_is_run_and_finished(providers, reports):
-    fake = provider(["a@10.0.0.2", "a@10.0.0.1", "a@10.0.0.2"])
-    discovery.register_provider("fake", fake)
-    assert discovery.discover("fake", {"x": 1}, reports) == ["a@10.0.0.1", "a@10.0.0.2"]
-    assert fake.calls == [({"x": 1}, reports)]
-    assert reports.at(1) == ["peerage: the fake provider found 2 peer(s): a@10.0.0.1, a@10.0.0.2"]
-
-
-def test_discover_unknown_provider(providers):
-    with pytest.raises(OptionError, match="unknown provider 'nope'"):
-        discovery.discover("nope", {})
-
-
 # -------------------------------------------------------------- allow_empty
 
 
 def test_empty_list_fails_unless_allowed():
     with pytest.raises(NoPeersFound, match=r"^the list provider found no peers$"):
-        discovery.discover("list", {"node_list": []})
-    assert discovery.discover("list", {"node_list": [], "allow_empty": True}) == []
+        registry.discover("list", {"node_list": []})
+    assert registry.discover("list", {"node_list": [], "allow_empty": True}) == []
 
 
 def test_no_peers_from_the_provider_becomes_an_empty_list_only_when_allowed(fake_dns, reports):
     fake_dns.reply("svc.example", "A", rcode="NXDOMAIN")
     options = {"dns_name": "svc.example", "record_types": "A", "nameserver": "10.0.0.53"}
     with pytest.raises(NoPeersFound, match=r"DNS name 'svc.example' has no A records .*\(NXDOMAIN\)"):
-        discovery.discover("dns", options, reports)
+        registry.discover("dns", options, reports)
     assert reports.at(1) == []
-    assert discovery.discover("dns", dict(options, allow_empty=True), reports) == []
+    assert registry.discover("dns", dict(options, allow_empty=True), reports) == []
     assert reports.at(1) == [
         "peerage: the dns provider found no peers (allowed): DNS name 'svc.example' has no A records"
         " at nameserver 10.0.0.53:53 (NXDOMAIN)"
@@ -154,25 +84,25 @@ def test_failed_discovery_is_never_an_empty_list(fake_dns, rcode):
     fake_dns.reply("svc.example", "A", rcode=rcode)
     options = {"dns_name": "svc.example", "record_types": "A", "nameserver": "10.0.0.53", "allow_empty": True}
     with pytest.raises(DiscoveryFailed) as caught:
-        discovery.discover("dns", options)
+        registry.discover("dns", options)
     assert caught.value.reason == rcode.lower()
 
 
-def test_failed_discovery_from_any_provider_passes_through(providers):
-    discovery.register_provider("fake", provider(exc=DiscoveryFailed("probe failed", reason="timeout")))
+def test_failed_discovery_from_any_provider_passes_through(providers, fake_provider):
+    registry.register_provider("fake", fake_provider(exc=DiscoveryFailed("probe failed", reason="timeout")))
     with pytest.raises(DiscoveryFailed, match="probe failed"):
-        discovery.discover("fake", {"allow_empty": True})
+        registry.discover("fake", {"allow_empty": True})
 
 
 def test_option_errors_pass_through_even_when_empty_is_allowed():
     with pytest.raises(OptionError, match="invalid node_list 5: expected a list"):
-        discovery.discover("list", {"node_list": 5, "allow_empty": True})
+        registry.discover("list", {"node_list": 5, "allow_empty": True})
 
 
 @pytest.mark.parametrize("result", [None, [], ()])
-def test_provider_returning_nothing_with_empty_allowed(providers, result):
-    discovery.register_provider("fake", provider(result))
-    assert discovery.discover("fake", {"allow_empty": True}) == []
+def test_provider_returning_nothing_with_empty_allowed(providers, result, fake_provider):
+    registry.register_provider("fake", fake_provider(result))
+    assert registry.discover("fake", {"allow_empty": True}) == []
 
 
 @pytest.mark.parametrize(
@@ -187,8 +117,8 @@ def test_provider_returning_nothing_with_empty_allowed(providers, result):
         ),
     ],
 )
-def test_provider_returning_something_else_than_a_list_fails(providers, result, message):
-    discovery.register_provider("fake", provider(result))
+def test_provider_returning_something_else_than_a_list_fails(providers, result, message, fake_provider):
+    registry.register_provider("fake", fake_provider(result))
     with pytest.raises(OptionError) as caught:
-        discovery.discover("fake", {"allow_empty": True})
+        registry.discover("fake", {"allow_empty": True})
     assert str(caught.value).startswith(message)

@@ -104,7 +104,8 @@ def test_as_bool_refuses_numbers_other_than_0_and_1(value):
 
 
 def test_the_renderers_and_the_reachability_check_refuse_as_option_values_does():
-    from ansible_collections.peerage.peerage.plugins.module_utils import reachability, render
+    from ansible_collections.peerage.peerage.plugins.module_utils.health import reachability
+    from ansible_collections.peerage.peerage.plugins.module_utils.render import formats as render
 
     with pytest.raises(OptionError) as by_render:
         render.render_peers(["a@10.0.0.1"], "elasticsearch", port="9\u0663")

@@ -27,7 +27,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.provider_options i
     options_read,
     records,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_options import PROBE_ARGUMENT_SPEC
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import PROBE_ARGUMENT_SPEC
 from ansible_collections.peerage.peerage.plugins.modules import beacon, discover, udp_probe
 
 

@@ -14,9 +14,9 @@ import time
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import PROVIDER_OPTIONS
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_beacon import beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import beacon_settings
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.control import BeaconControl
 from ansible_collections.peerage.peerage.plugins.modules import discover
 from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR as UNEXPECTED
 

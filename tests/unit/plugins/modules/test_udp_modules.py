@@ -14,8 +14,8 @@ import stat
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.peerage.peerage.plugins.module_utils.beacon_control import BeaconControl
-from ansible_collections.peerage.peerage.plugins.module_utils.udp_transport import is_local_address
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.control import BeaconControl
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.transport import is_local_address
 from ansible_collections.peerage.peerage.plugins.modules import beacon as beacon_module
 from ansible_collections.peerage.peerage.plugins.modules import udp_probe as udp_probe_module
 from ansible_collections.peerage.peerage.tests.unit.plugins.beacon_lab import free_port, process_ids

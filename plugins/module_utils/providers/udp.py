@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Private to the peerage.peerage collection: not an interface for other collections, plugins or
+# custom providers, and it may change in any release without notice.
+
+"""The ``udp`` provider: probe the hosts' own network for beacons.
+
+A probe sends a ``probe`` packet to the multicast group, re-sends it every
+``interval`` seconds (each with a fresh nonce, so a lost probe or a lost
+reply costs one interval, not the whole run), collects the ``reply`` and
+``announce`` packets of the same cluster, and returns as soon as ``expect``
+peers are known, the set has been stable for ``settle`` seconds, or
+``timeout`` runs out. Beacons (``module_utils/udp/beacon.py``) answer.
+
+``poll(options)`` returns node names, as every provider does; ``probe(options)``
+returns the whole :class:`ProbeResult`. Options live in ``module_utils/udp/options.py``,
+sockets in ``module_utils/udp/transport.py``.
+
+Runs on targets too: standard library only, Python 3.8 syntax.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+from collections import namedtuple
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound
+from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import (
+    REPLY_SPREAD_MAX,
+    describe_group,
+    probe_settings,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.transport import (
+    GroupTransport,
+    address_host,
+    is_local_address,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import PacketFilter, encode, new_nonce
+
+_ProbeResultFields = namedtuple(
+    "_ProbeResultFields", ["peers", "sources", "dropped", "elapsed", "complete", "stopped_by", "probes_sent"]
+)
+
+
+class ProbeResult(_ProbeResultFields):
+    """What a probe found.
+
+    ``peers``: sorted node names; ``sources``: node name -> address the packet
+    came from; ``dropped``: reason -> count; ``elapsed``: seconds;
+    ``complete``: at least ``expect`` peers (and at least one) were found;
+    ``stopped_by``: ``expect``, ``settle`` or ``timeout``.
+    """
+
+    __slots__ = ()
+
+    def to_dict(self):
+        return dict(self._asdict())
+
+
+class _SelfFilter:
+    """Tells this host's own node name apart.
+
+    With ``node_name`` (or ``address``) set, exactly that name is self;
+    otherwise any packet sent from one of this host's addresses is.
+    """
+
+    def __init__(self, node_name):
+        self.node_name = node_name
+        self._local = {}
+
+    def __call__(self, node, host):
+        if self.node_name is not None:
+            return node == self.node_name
+        if host not in self._local:
+            self._local[host] = is_local_address(host)
+        return self._local[host]
+
+
+def _run(settings, transport, packets, clock, wallclock):
+    start = clock()
+    deadline = start + settings["timeout"]
+    expect, settle, interval = settings["expect"], settings["settle"], settings["interval"]
+    # Beacons spread their replies over up to REPLY_SPREAD_MAX seconds: settle never ends a probe sooner.
+    settle = max(settle, REPLY_SPREAD_MAX) if settle else 0.0
+    is_self = None if settings["include_self"] else _SelfFilter(settings["node_name"])
+    found = {}  # type: dict
+    solicited = set()
+    last_change = start  # when the last new peer came; read only once one has
+    next_send = start
+    stopped_by = "timeout"
+    while True:
+        now = clock()
+        if expect and len(found) >= expect:
+            stopped_by = "expect"
+            break
+        if settle and found and now - last_change >= settle:
+            stopped_by = "settle"
+            break
+        if now >= deadline:
+            break
+        if now >= next_send:
+            nonce = new_nonce()
+            solicited.add(nonce)
+            transport.send_group(
+                encode("probe", settings["app_name"], settings["node_name"], settings["secret"], wallclock(), nonce)
+            )
+            next_send = now + interval
+        wake = min(next_send, deadline)
+        if settle and found:
+            wake = min(wake, last_change + settle)
+        for data, address in transport.receive(wake - now):
+            packet = packets.accept(data, solicited)
+            if packet is None or packet.kind == "probe":
+                continue
+            host = address_host(address)
+            if is_self is not None and is_self(packet.node, host):
+                packets.count("self")
+                continue
+            if packet.node not in found:
+                found[packet.node] = host
+                last_change = clock()
+    peers = normalize_node_names(found)
+    return ProbeResult(
+        peers=peers,
+        sources={node: found[node] for node in peers},
+        dropped=dict(packets.dropped),
+        elapsed=round(clock() - start, 3),
+        complete=bool(peers) and len(peers) >= expect,
+        stopped_by=stopped_by,
+        probes_sent=len(solicited),
+    )
+
+
+def describe_result(result, settings):
+    """One line on what a probe saw: for reports and for the "no peers" message."""
+    dropped = ", ".join("%s %d" % item for item in sorted(result.dropped.items())) or "none"
+    return "%d peer(s) of %s on %s in %.2fs (%d probes sent, stopped by %s; dropped: %s)" % (
+        len(result.peers),
+        settings["app_name"],
+        describe_group(settings),
+        result.elapsed,
+        result.probes_sent,
+        result.stopped_by,
+        dropped,
+    )
+
+
+def describe_empty(result, options):
+    """Why a probe found no peers, for the error message."""
+    return "no beacon answered: %s; is a beacon running?" % describe_result(result, probe_settings(options))
+
+
+def probe(options, report=None, transport=None, clock=time.monotonic, wallclock=time.time):
+    """Probe the group; return a :class:`ProbeResult`.
+
+    Raises :class:`OptionError` for bad options and :class:`DiscoveryFailed`
+    when the sockets cannot be set up or used. Finding no peers is not an
+    error here: the result is empty and the caller decides.
+    ``report(message, verbosity)`` hears what was found and from where (1)
+    and the probe's detail (3).
+    """
+    settings = probe_settings(options)
+    packets = PacketFilter(
+        settings["app_name"], settings["secret"], settings["max_age"], settings["peerage_compat"], clock=wallclock
+    )
+    own_transport = transport is None
+    if own_transport:
+        transport = GroupTransport(settings, listen_peerage=settings["peerage_compat"])
+    try:
+        result = _run(settings, transport, packets, clock, wallclock)
+    finally:
+        if own_transport:
+            transport.close()
+    if report:
+        found = ", ".join("%s (from %s)" % (node, result.sources[node]) for node in result.peers)
+        report("udp: found %s" % (found or "no peers"), 1)
+        report("udp: " + describe_result(result, settings), 3)
+    return result
+
+
+def poll(options, report=None):
+    """The provider entry point: the node names a probe finds; :class:`NoPeersFound` for none."""
+    result = probe(options, report)
+    if not result.peers:
+        raise NoPeersFound(describe_empty(result, options))
+    return result.peers
