@@ -5,7 +5,8 @@
 
 """How long a UDP probe takes to know every peer, beside Peerage's announce-and-wait.
 
-    sudo .build/venv/bin/python bench/udp_discovery.py [--sizes 32,128,250] [--runs 7] [--loss 0] [--net 77]
+    sudo .build/venv/bin/python bench/udp_discovery.py [--sizes 32,128,250] [--runs 7] [--loss 0]
+                              [--spread-max S] [--net 77]
 
 For each size N, N network namespaces on one bridge (198.19.0.0/16, no sshd:
 a beacon needs none), and a beacon on every host. Once every beacon has
@@ -60,6 +61,14 @@ before = rcvbuf_errors()
 result = udp.probe(options).to_dict()
 result["rcvbuf_errors"] = rcvbuf_errors() - before
 print(json.dumps(result))
+"""
+# A beacon, optionally with another bound on its reply spread (--spread-max), to see what the spread costs.
+BEACON = """
+import sys
+from ansible_collections.peerage.peerage.plugins.module_utils.udp import beacon, program
+if sys.argv[1] != "default":
+    beacon.REPLY_SPREAD_MAX = float(sys.argv[1])
+raise SystemExit(program.main(sys.argv[2:]))
 """
 # The beacons' announcement interval: every beacon has heard every other after one.
 BEACON_INTERVAL = 5.0
@@ -162,14 +171,14 @@ class BeaconNet:
             Lab._set_loss(self.veth(host), loss)
 
 
-def measure(net: BeaconNet, runs: int, pythonpath: str, loss: float) -> dict[bool, list[dict]]:
+def measure(net: BeaconNet, runs: int, pythonpath: str, loss: float, spread_max: str) -> dict[bool, list[dict]]:
     env = dict(os.environ, PYTHONPATH=pythonpath)
     beacons = []
     results: dict[bool, list[dict]] = {True: [], False: []}
     try:
         for host in net.hosts:
             argv = [
-                sys.executable, "-m", "ansible_collections.peerage.peerage.plugins.module_utils.udp.program",
+                sys.executable, "-c", BEACON, spread_max,
                 "--app-name", APP, "--address", net.address(host), "--interface", "eth0", "--lifetime", "600",
             ]
             beacons.append(subprocess.Popen(net.argv(host, argv), env=env, stdout=subprocess.PIPE,
@@ -219,6 +228,8 @@ def main() -> int:
     parser.add_argument("--sizes", default="32,128,250", help="numbers of hosts N (default 32,128,250)")
     parser.add_argument("--runs", type=int, default=7, help="probes per size and buffer (default 7)")
     parser.add_argument("--loss", type=float, default=0.0, help="percent of packets lost into every host")
+    parser.add_argument("--spread-max", default="default",
+                        help="seconds: the beacons spread their replies over at most this (default: theirs, 0.4)")
     parser.add_argument("--net", type=int, default=77, help="names the bridge pgubNET and namespaces pguNET-hI")
     args = parser.parse_args()
     sys.path.insert(0, str(LAB_FILES))
@@ -232,12 +243,14 @@ def main() -> int:
             print("%d hosts: %d probes with sized and with default buffers..." % (size, args.runs), flush=True)
             load = os.getloadavg()[0]
             with BeaconNet(size, args.net) as net:
-                results = measure(net, args.runs, pythonpath, args.loss)
+                results = measure(net, args.runs, pythonpath, args.loss, args.spread_max)
             first, every = peerage_style(size - 1)
             rows.append((size, results, first, every, load, os.getloadavg()[0]))
 
     print()
-    print("UDP discovery, time until a new node knows all N-1 peers (loss %g%%); %d CPUs" % (args.loss, os.cpu_count()))
+    print("UDP discovery, time until a new node knows all N-1 peers (loss %g%%, beacons' reply spread at most %s);"
+          " %d CPUs" % (args.loss, "0.4 s" if args.spread_max == "default" else args.spread_max + " s",
+                        os.cpu_count()))
     print("probe: median [min-max] of runs, runs complete; RcvbufErrors: replies dropped at the probe, per run")
     header = ("N", "load", "probe, sized buffers", "RcvbufErrors", "probe, default buffers", "RcvbufErrors",
               "Peerage: first heard", "all N-1 heard")
