@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cold_lookup import BUILD, SETUP_DNS, collection_of, floor_collection, say
+from cold_lookup import BUILD, SETUP_DNS, collection_of, floor_collection, print_table, say
 
 PLAYBOOK = """\
 - name: A lookup referenced once on every host
@@ -133,9 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         cost = "" if label.startswith("no lookup") else "%.1f" % per_host[label]
         ratio = "" if label.startswith("no lookup") else "%.2fx" % (per_host[label] / floor_cost)
         rows.append((label, "%.2f [%.2f-%.2f]" % (statistics.median(values), min(values), max(values)), cost, ratio))
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print_table(header, rows)
     return 0
 
 
