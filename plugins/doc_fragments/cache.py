@@ -19,13 +19,15 @@ options:
         it and reuse its answer, or its error (a dead nameserver costs one timeout per run, not one per host).
       - The same question means the same provider and the same values of every option that can change the
         answer (terms, O(app_name), O(allow_empty), the provider's options); O(log_results), O(cache) and
-        O(cache_max_age) do not count.
+        O(cache_max_age) do not count. An option left unset counts as the provider's default, so the
+        C(peerage.peerage.dns) lookup and C(peerage.peerage.peers) with O(via=dns) share one answer.
       - Nothing is kept from one run to the next. The answers live in a private folder (0700, files 0600)
         inside Ansible's own temporary folder of the run, which Ansible removes when the run ends.
         File names are keyed hashes, and no option value is stored.
-      - Used for the V(dns) and V(list) providers, and for a custom provider file that sets C(CACHE = True).
-        The V(self) provider (one answer per host) and V(udp) (the answer depends on the moment) are never
-        cached, nor is a lookup plugin used as provider.
+      - Used for the V(dns) provider, and for a custom provider file that sets C(CACHE = True).
+        The V(list) provider (checking the names costs less than reading the cache), V(self) (one answer per
+        host) and V(udp) (the answer depends on the moment) are never cached, nor is a lookup plugin used as
+        provider.
       - V(false) asks on every call.
     type: bool
     default: true

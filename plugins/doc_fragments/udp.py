@@ -114,6 +114,8 @@ options:
     description:
       - Return as soon as this many peers are known. V(0) waits for O(settle) or O(timeout).
       - Counts the peers returned, so with O(include_self=false) not this host.
+      - The probe's receive buffers are sized to hold this many replies twice over (2 KiB each, at most 16 MiB),
+        past C(net.core.rmem_max) when the probe runs as root, so that no reply is dropped before it is read.
     type: int
     default: 0
   settle:

@@ -184,6 +184,9 @@ def argument_spec(names, readers):
 # Options that discovery itself reads, whatever the provider.
 DISCOVERY_OPTIONS = names_read_by("discovery")
 
+# Options of the lookups' run-wide cache, which every lookup reads whatever the provider.
+CACHE_OPTIONS = names_read_by("cache")
+
 # Options of the built-in providers, besides DISCOVERY_OPTIONS.
 PROVIDER_OPTIONS = {via: names_read_by(via) for via in BUILTIN_PROVIDERS}
 

@@ -17,37 +17,35 @@ from typing import Any
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
-from ansible.utils.vars import load_extra_vars
 
-from ansible_collections.peerage.peerage.plugins.module_utils.discovery import run_provider
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
-from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
-from ansible_collections.peerage.peerage.plugins.module_utils.providers.registry import (
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
     BUILTIN_PROVIDERS,
-    TERM_OPTIONS,
-    discover,
-)
-from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
-from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
-    Poll,
-    check_operator_sources,
-    describe_exception,
-    find_provider_file,
-    is_lookup_fqcn,
-    load_provider_file,
-    lookup_provider,
+    CACHE_OPTIONS,
+    CHOICE_OPTION,
+    default_of,
+    names_read_by,
+    options_read,
 )
 from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import VARIABLE_PREFIX
-from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import (
-    CACHE_OPTIONS,
-    provider_allows_cache,
-    run_cached,
-)
+
+# Ansible loads a lookup afresh in every forked worker, for every host: this file imports only
+# what every lookup needs (the option names). The rest is imported by the path that needs it -
+# the cache and discovery for dns, the list provider for list, the custom-provider machinery for
+# custom providers, the error classes for errors - so a cached answer or a list costs a worker
+# the fewest modules (tests/unit/plugins/lookup/test_hot_path.py holds the sets).
 
 display = Display()
 
 # Host variables the self provider falls back on when no address is given.
 _SELF_FALLBACKS = ("ansible_host", "inventory_hostname")
+
+# How a lookup's terms map onto each built-in provider's options.
+TERM_OPTIONS = {
+    "self": "address",
+    "list": "node_list",
+    "dns": "dns_name",
+    "udp": "app_name",
+}
 
 
 class OptionVariables(Mapping):
@@ -88,13 +86,10 @@ class PeerageLookup(LookupBase):
         name = "peerage.peerage.%s" % (self.VIA or "peers")
         try:
             return self._discover(terms, variables or {}, kwargs)
-        except PeerageError as exc:
-            raise AnsibleLookupError("%s: %s" % (name, exc)) from exc
         except AnsibleError:
             raise
-        except Exception as exc:  # the net: no traceback reaches the user, -vvv shows it
-            display.vvv("%s: %s" % (name, traceback.format_exc()))
-            raise AnsibleLookupError("%s: %s" % (name, unexpected_error_message(exc))) from exc
+        except Exception as exc:
+            raise _lookup_error(name, exc) from exc
 
     def _discover(self, terms: list[Any], variables: dict[str, Any], kwargs: dict[str, Any]) -> list[str]:
         via = self.VIA or self._chosen_provider(variables, kwargs)
@@ -108,9 +103,15 @@ class PeerageLookup(LookupBase):
             for key in _SELF_FALLBACKS:
                 options[key] = self._templar.template(variables.get(key))
         report = self._report if options.get("log_results", True) else None
+        if via == "list":
+            return _list(options, report)
         if via in BUILTIN_PROVIDERS:
-            return run_cached(via, options, lambda: discover(via, options, report), report)
+            return _builtin(via, _with_defaults(via, options), report)
         # Any other provider is code run on the controller: what chose it must be the operator's, not inventory's.
+        from ansible.utils.vars import load_extra_vars
+
+        from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import check_operator_sources
+
         check_operator_sources(kwargs, variables, load_extra_vars(self._loader))
         return self._run_custom(via, terms, variables, options, report)
 
@@ -122,6 +123,22 @@ class PeerageLookup(LookupBase):
     def _run_custom(
         self, via: str, terms: list[Any], variables: dict[str, Any], options: dict[str, Any], report: Any
     ) -> list[str]:
+        from ansible_collections.peerage.peerage.plugins.module_utils.discovery import run_provider
+        from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+        from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
+        from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
+            Poll,
+            describe_exception,
+            find_provider_file,
+            is_lookup_fqcn,
+            load_provider_file,
+            lookup_provider,
+        )
+        from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import (
+            provider_allows_cache,
+            run_cached,
+        )
+
         poll: Poll
         if is_lookup_fqcn(via):
             poll = lookup_provider(via, terms, variables, self._loader, self._templar)
@@ -160,3 +177,50 @@ class PeerageLookup(LookupBase):
     def _report(message: str, verbosity: int) -> None:
         # verbose() shows a message when the verbosity is above caplevel: 1 means -v, 3 means -vvv.
         display.verbose(message, caplevel=verbosity - 1)
+
+
+def _list(options: dict[str, Any], report: Any) -> list[str]:
+    """The list provider, run directly: checking and sorting its names costs less than reading the cache."""
+    from ansible_collections.peerage.peerage.plugins.module_utils.discovery import run_provider
+    from ansible_collections.peerage.peerage.plugins.module_utils.providers import list as provider
+
+    return run_provider(lambda: provider.poll(options, report), options, "the list provider", report)
+
+
+def _builtin(via: str, options: dict[str, Any], report: Any) -> list[str]:
+    """A built-in provider through the run's cache; the provider is imported only when the cache has no answer."""
+    from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import run_cached
+
+    def discover() -> list[str]:
+        from ansible_collections.peerage.peerage.plugins.module_utils.providers.registry import discover
+
+        return discover(via, options, report)
+
+    return run_cached(via, options, discover, report)
+
+
+def _with_defaults(via: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with every unset option the provider reads at that provider's default.
+
+    An option whose default depends on the provider (``timeout``: 2 for dns, 5 for udp) is
+    unset in the peers lookup: filled here, ``peers`` with ``via=dns`` asks the same question
+    as the dns lookup, and so shares its entry in the run's cache.
+    """
+    return {key: default_of(key, via) if value is None and key in _PROVIDER_READS[via] else value
+            for key, value in options.items()}
+
+
+_PROVIDER_READS = {via: frozenset(names_read_by(via)) for via in BUILTIN_PROVIDERS}
+
+
+def _lookup_error(name: str, exc: Exception) -> Exception:
+    """The error a lookup raises for ``exc``: the core's own message, or the net's for anything else."""
+    # Imported only on failure: a PeerageError means the errors module is loaded already.
+    from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
+    from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
+
+    if isinstance(exc, PeerageError):
+        return AnsibleLookupError("%s: %s" % (name, exc))
+    # No traceback reaches the user; -vvv shows it.
+    display.vvv("%s: %s" % (name, traceback.format_exc()))
+    return AnsibleLookupError("%s: %s" % (name, unexpected_error_message(exc)))

@@ -39,11 +39,10 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ansible_collections.peerage.peerage.plugins.module_utils import errors
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
-from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of, names_read_by
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CACHE_OPTIONS, default_of
 from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import (
     UnsafePath,
     check_folder,
@@ -51,19 +50,21 @@ from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import 
     write_file,
 )
 
+if TYPE_CHECKING:
+    from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+
 FOLDER_NAME = "peerage-cache"
 DEFAULT_CACHE = bool(default_of("cache", "cache"))
 # A long play re-asks after this many seconds, so DNS changes made during the play are seen.
 DEFAULT_MAX_AGE = float(default_of("cache_max_age", "cache"))
 MIN_MAX_AGE = 0.001
-# The options of the cache itself, which the lookups read whatever the provider.
-CACHE_OPTIONS = names_read_by("cache")
 # Options that change how a discovery is logged or cached, never what it answers.
 NOT_IN_KEY = frozenset(("log_results", *CACHE_OPTIONS))
-# The built-in providers whose answer depends only on their options. The self provider
-# answers from the host's own variables at no cost, and a UDP probe's answer depends on
-# the moment it is sent (which beacons are up), so neither is cached.
-CACHED_PROVIDERS = ("dns", "list")
+# The built-in providers whose answer depends only on their options and costs a question.
+# The list provider checks the names it was given in less time than reading an entry, the
+# self provider answers from the host's own variables, and a UDP probe's answer depends on
+# the moment it is sent (which beacons are up): none of them is cached.
+CACHED_PROVIDERS = ("dns",)
 # What the core's errors carry besides their message (DiscoveryFailed.reason, NodeNameError.value, a result).
 ERROR_ATTRIBUTES = ("reason", "value", "result")
 # Bumped when the entry format changes; part of every key.
@@ -143,6 +144,9 @@ class RunCache:
                 # Whoever held the lock before may have answered while this process waited.
                 entry = self._fresh(entry_path)
                 if entry is None:
+                    # Imported here, not above: a worker that reads a cached answer needs no error class.
+                    from ansible_collections.peerage.peerage.plugins.module_utils import errors
+
                     try:
                         peers = discover()
                     except errors.PeerageError as exc:
@@ -168,7 +172,7 @@ class RunCache:
         return entry if 0 <= age < self.max_age else None
 
 
-def _entry(created: float, peers: list[str] | None = None, error: errors.PeerageError | None = None) -> bytes:
+def _entry(created: float, peers: list[str] | None = None, error: PeerageError | None = None) -> bytes:
     entry: dict[str, Any] = {"format": ENTRY_FORMAT, "created": created}
     if error is None:
         entry["peers"] = list(peers or [])
@@ -186,6 +190,8 @@ def _answer(entry: dict[str, Any]) -> list[str]:
     if "error" not in entry:
         return [str(name) for name in entry["peers"]]
     error = entry["error"]
+    from ansible_collections.peerage.peerage.plugins.module_utils import errors
+
     cls = getattr(errors, str(error.get("type")), None)
     if not (isinstance(cls, type) and issubclass(cls, errors.PeerageError)):
         cls = errors.PeerageError

@@ -64,15 +64,6 @@ BUILTIN_PROVIDERS = {
     "udp": _load_udp,
 }
 
-# How a lookup's terms map onto each built-in provider's options.
-TERM_OPTIONS = {
-    "self": "address",
-    "list": "node_list",
-    "dns": "dns_name",
-    "udp": "app_name",
-}
-
-
 def builtin_provider(via):
     """Return the ``poll`` function of a built-in provider, or raise naming the allowed ones."""
     try:

@@ -171,7 +171,7 @@ def probe(options, report=None, transport=None, clock=time.monotonic, wallclock=
     )
     own_transport = transport is None
     if own_transport:
-        transport = GroupTransport(settings, listen_peerage=settings["peerage_compat"])
+        transport = GroupTransport(settings, listen_peerage=settings["peerage_compat"], expected=settings["expect"])
     try:
         result = _run(settings, transport, packets, clock, wallclock)
     finally:

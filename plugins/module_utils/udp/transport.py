@@ -27,6 +27,45 @@ from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import
 
 RECEIVE_BUFFER = 4096  # larger than MAX_PACKET, so an oversized datagram is seen as such
 
+# What one queued datagram of up to MAX_PACKET bytes costs a socket's receive buffer: the kernel
+# charges the whole buffer it was received into (768 to 1280 bytes on loopback and veth), not its
+# payload. A full buffer drops what comes next (RcvbufErrors in /proc/net/snmp).
+DATAGRAM_CHARGE = 2048
+# Replies to two probes may be queued at once: a resent probe is answered while the first's replies come.
+PROBES_IN_FLIGHT = 2
+# The most a probe asks for, whatever it expects (16 MiB: 4096 replies of two probes).
+MAX_RECEIVE_BUFFER = 16 * 1024 * 1024
+# Linux's SO_RCVBUFFORCE (older Pythons lack the name): past net.core.rmem_max, with CAP_NET_ADMIN.
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+
+
+def receive_buffer_for(expected):
+    """Bytes of receive buffer that hold every reply a probe expects, twice over; None when none is expected.
+
+    All N-1 beacons answer one probe within their reply spread, so the replies can all be queued before
+    the probe reads one; the kernel's default buffer (208 KiB on most systems) holds about a hundred.
+    """
+    if not expected or expected <= 0:
+        return None
+    return min(expected * DATAGRAM_CHARGE * PROBES_IN_FLIGHT, MAX_RECEIVE_BUFFER)
+
+
+def grow_receive_buffer(sock, size):
+    """Make ``sock``'s receive buffer at least ``size`` bytes, never smaller than it is; return its size.
+
+    SO_RCVBUFFORCE passes the system's limit (net.core.rmem_max) when the process may (root, or
+    CAP_NET_ADMIN); otherwise SO_RCVBUF gets as much as the limit allows. Linux reports twice the
+    size asked for (the rest is its bookkeeping), so the size is compared and returned halved.
+    """
+    current = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2
+    if size is None or size <= current:
+        return current
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, size)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2
+
 
 def address_host(address):
     """The host of a socket address, without an IPv6 zone."""
@@ -51,11 +90,15 @@ class GroupTransport:
 
     Sending from an ephemeral port keeps unicast replies away from the group
     port, which other beacons and Peerage nodes on the same host may share.
+    A probe that expects ``expected`` peers gets receive buffers that hold
+    all their replies (on the sender) and the announcements its probe brings
+    forward (on the listeners), so none is dropped before it is read.
     Raises :class:`DiscoveryFailed` when a socket cannot be set up.
     """
 
-    def __init__(self, settings, listen=True, listen_peerage=False):
+    def __init__(self, settings, listen=True, listen_peerage=False, expected=0):
         self.settings = settings
+        self.receive_buffer = receive_buffer_for(expected)
         self.family = socket.AF_INET6 if settings["family"] == "ipv6" else socket.AF_INET
         self.sockets = []  # type: list
         try:
@@ -110,6 +153,7 @@ class GroupTransport:
         sock = socket.socket(self.family, socket.SOCK_DGRAM)
         try:
             self.configure_sending(sock)
+            grow_receive_buffer(sock, self.receive_buffer)
             sock.bind((self.ifaddr or ("::" if self.family == socket.AF_INET6 else ""), 0))
             sock.setblocking(False)
         except OSError:
@@ -121,6 +165,7 @@ class GroupTransport:
         sock = socket.socket(self.family, socket.SOCK_DGRAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            grow_receive_buffer(sock, self.receive_buffer)
             group = socket.inet_pton(self.family, group_address[0])
             try:
                 # Bound to the group, the socket sees only the group's datagrams.

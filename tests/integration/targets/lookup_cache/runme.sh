@@ -65,6 +65,11 @@ run_playbook three_references.yml -e target=many "$@"
 expect "A queries, 100 hosts x 3 references" "$(asked $three A)" 1
 expect "AAAA queries, 100 hosts x 3 references" "$(asked $three AAAA)" 1
 
+# The dns lookup and peers with via=dns share the question: one query for the play.
+mixed=mixed.peerage.test
+run_playbook dns_and_peers.yml -e target=few "$@"
+expect "A queries, dns and peers via=dns, 10 hosts" "$(asked $mixed A)" 1
+
 # cache: false (here for the whole run, from a variable) asks on every call again.
 run_playbook three_references.yml -e target=few -e peerage_cache=false "$@"
 expect "A queries with cache=false, 10 hosts x 3 references" "$(asked $three A)" $((1 + 30))

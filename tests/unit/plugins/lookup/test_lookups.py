@@ -41,6 +41,7 @@ except ImportError:  # ansible-core < 2.19 templates every string: all data is t
 
 from ansible_collections.peerage.peerage.plugins.lookup import dns as dns_lookup
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import DiscoveryFailed, OptionError, describe_value
+from ansible_collections.peerage.peerage.plugins.module_utils.providers import list as via_list
 from ansible_collections.peerage.peerage.plugins.plugin_utils import lookup as lookup_plugin_utils
 from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
 from ansible_collections.peerage.peerage.tests.unit.conftest import UNEXPECTED_ERROR
@@ -528,10 +529,10 @@ def test_a_lookup_provider_sees_the_plays_variables(lookups):
 
 
 def test_an_unforeseen_error_is_a_lookup_error_naming_its_type(lookups, monkeypatch, capsys):
-    def broken(via, options, report=None):
+    def broken(options, report=None):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(lookup_plugin_utils, "discover", broken)
+    monkeypatch.setattr(via_list, "poll", broken)
     monkeypatch.setattr(lookup_plugin_utils.display, "verbosity", 3)
     with pytest.raises(AnsibleLookupError) as caught:
         lookups.run("list", "a@10.0.0.1")
