@@ -19,7 +19,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 from ansible.utils.vars import load_extra_vars
 
-from ansible_collections.peerage.peerage.plugins.module_utils.discovery import run_provider
+from ansible_collections.peerage.peerage.plugins.module_utils.discovery import WARNING, run_provider, warnings_only
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CHOICE_OPTION, options_read
 from ansible_collections.peerage.peerage.plugins.module_utils.providers.registry import (
@@ -107,7 +107,7 @@ class PeerageLookup(LookupBase):
         if via == "self" and not options.get("address"):
             for key in _SELF_FALLBACKS:
                 options[key] = self._templar.template(variables.get(key))
-        report = self._report if options.get("log_results", True) else None
+        report = self._report if options.get("log_results", True) else warnings_only(self._report)
         if via in BUILTIN_PROVIDERS:
             return run_cached(via, options, lambda: discover(via, options, report), report)
         # Any other provider is code run on the controller: what chose it must be the operator's, not inventory's.
@@ -158,5 +158,8 @@ class PeerageLookup(LookupBase):
 
     @staticmethod
     def _report(message: str, verbosity: int) -> None:
+        if verbosity == WARNING:
+            display.warning(message)
+            return
         # verbose() shows a message when the verbosity is above caplevel: 1 means -v, 3 means -vvv.
         display.verbose(message, caplevel=verbosity - 1)
