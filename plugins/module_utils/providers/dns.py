@@ -799,11 +799,11 @@ def describe_empty(lookups, settings):
             if not item.values:
                 parts.append("%r has only the SRV target '.' (no service there, RFC 2782)" % item.name)
         for item in lookups:
-            if item.srv_name is not None:
-                parts.append("SRV target %r of %r has %s %s records at %s" % (
-                    item.name, item.srv_name, "no" if item.outcome != "answer" else "no usable", item.rdtype,
-                    format_server(item.server) if item.server else "the system resolver"
-                ) + ("" if item.outcome == "answer" else " (%s)" % OUTCOME_TEXT[item.outcome]))
+            if item.srv_name is not None:  # the addresses of a target, none found
+                parts.append("SRV target %r of %r has no %s records at %s (%s)" % (
+                    item.name, item.srv_name, item.rdtype,
+                    format_server(item.server) if item.server else "the system resolver", OUTCOME_TEXT[item.outcome],
+                ))
         return "DNS SRV records of %s name no target with an address: %s" % (
             ", ".join(repr(item.name) for item in srv_answers), "; ".join(parts))
     outcomes = sorted({OUTCOME_TEXT[item.outcome] for item in lookups})

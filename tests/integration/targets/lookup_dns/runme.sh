@@ -17,10 +17,8 @@ netns_remove() {
     rm -rf "/etc/netns/$NETNS"
 }
 cleanup() {
-    local status=$?
+    dns_fixture_stop  # first: it reads the exit status, to show the servers' logs on failure
     netns_remove
-    (exit "$status")
-    dns_fixture_stop
 }
 trap cleanup EXIT
 dns_fixture_start
