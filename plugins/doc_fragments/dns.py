@@ -16,7 +16,12 @@ options:
     description:
       - The DNS name whose records list the peers, for example a Kubernetes headless service name.
       - The lookup's terms, when given, are used instead.
-      - With no O(nameserver), the system resolver is used, so C(/etc/hosts) and search domains apply.
+      - With no O(nameserver), the system resolver is used, so C(/etc/hosts) and search domains apply - to V(SRV)
+        names too, which are tried with each domain of the C(search) list of C(/etc/resolv.conf) in the order its
+        C(ndots) gives, as the system resolver does for V(A) and V(AAAA). With O(nameserver), names are asked as given.
+      - The default applies only when no name is given. A name given empty (an unset variable templated into it) is
+        an error naming O(dns_name), as is a name DNS cannot ask (an empty label, as in C(a..example), a label over
+        63 characters, more than 253 characters); either fails before anything is asked.
     type: list
     elements: str
     default: [localhost]
@@ -40,9 +45,12 @@ options:
       - Nameservers to ask directly, in order, each C(address) or C(address:port); an IPv6 address with a port
         is written in brackets, as in C([fd00::53]:5353).
       - The next server is asked when one fails, each failure named with its server in the message
-        if all fail - no answer in time, an answer of SERVFAIL or REFUSED, an answer to another query (wrong id)
-        or one that cannot be read, a TCP connection closed before the answer, a network error, any other error
+        if all fail - no answer in time, an answer of SERVFAIL or REFUSED, an answer that cannot be read, a TCP
+        connection closed or refused after a truncated UDP answer, a network error, any other error
         of dnspython or the socket layer.
+      - A UDP packet from another address or port, with another query id or answering another question, which
+        anyone who can reach the port could forge, is discarded and the server's own answer waited for until
+        O(timeout); how many were discarded is shown at C(-vvv) and in the message of a timeout.
       - When not set, the system resolver is used.
     type: list
     elements: str
@@ -78,6 +86,10 @@ options:
 requirements:
   - dnspython (to ask a O(nameserver) directly or for SRV records)
 notes:
+  - Unspecified (C(0.0.0.0), C(::)), broadcast (C(255.255.255.255)) and multicast addresses, which DNS filters and
+    sinkholes answer for names they block, never become node names - each is dropped with a warning naming the
+    record, and discovery fails (even with O(allow_empty)) when nothing else is left. Loopback addresses are kept.
+    An IPv4-mapped IPv6 address (C(::ffff:10.0.0.1)) is the node of its IPv4 address (C(app@10.0.0.1)).
   - Answers truncated over UDP are asked again over TCP, so a name with a thousand records returns all of them.
   - CNAME chains are followed.
   - NXDOMAIN and no records mean no peers (see O(allow_empty)); a timeout, SERVFAIL, REFUSED or any other

@@ -23,6 +23,19 @@ __metaclass__ = type
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, NoPeersFound, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
 
+# The verbosity of a report that is a warning: shown whatever the verbosity, and also when log_results is false.
+WARNING = 0
+
+
+def warnings_only(report):
+    """A ``report`` that passes on only warnings: what a caller uses when ``log_results`` is false."""
+
+    def warn(message, verbosity):
+        if verbosity == WARNING:
+            report(message, verbosity)
+
+    return warn
+
 
 def finish(names, options, source, report=None):
     """Validate, deduplicate and sort ``names``; apply ``allow_empty``."""
@@ -45,7 +58,8 @@ def run_provider(poll, options, source, report=None):
     """Call ``poll()`` and finish its result; "no peers" gives ``[]`` only when ``allow_empty`` is true.
 
     ``report(message, verbosity)`` receives what was found at verbosity 1 and
-    query details at verbosity 3 (Peerage's ``log_results``).
+    query details at verbosity 3 (Peerage's ``log_results``), and warnings
+    (what a provider dropped, and why) at :data:`WARNING`.
     """
     try:
         names = poll()

@@ -118,7 +118,8 @@ reason:
     - Why discovery failed, as one word. V(no_peers) when the source answered but named no peers and
       O(allow_empty) is false; V(invalid) for a value that is not allowed; otherwise the provider's reason,
       such as V(timeout), V(servfail), V(refused), V(error) (another failure of a nameserver),
-      V(deadline) (O(deadline) passed), V(no_nameserver) (SRV with no nameserver anywhere) or
+      V(deadline) (O(deadline) passed), V(no_nameserver) (SRV with no nameserver anywhere),
+      V(unusable_address) (DNS answered only addresses no node has, such as a sinkhole's C(0.0.0.0)) or
       V(missing_library). V(internal) for an error the collection did not foresee (its traceback is
       shown at C(-vvv)). A failure is never reported as an empty list.
   returned: failure
@@ -137,6 +138,7 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.peerage.peerage.plugins.module_utils.discovery import WARNING, warnings_only
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import guarded_run
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
     BUILTIN_PROVIDERS,
@@ -172,12 +174,14 @@ def run(module):
     log = []
 
     def report(message, verbosity):
+        if verbosity == WARNING:
+            module.warn(message)
         # -vvv detail is only worth its size when asked for.
-        if verbosity <= 1 or module._verbosity >= verbosity:
+        elif verbosity <= 1 or module._verbosity >= verbosity:
             log.append(message)
 
     def discover_peers():
-        peers = discover(via, provider_options(params), report if params["log_results"] else None)
+        peers = discover(via, provider_options(params), report if params["log_results"] else warnings_only(report))
         result = {"changed": False, "peers": peers, "count": len(peers), "via": via}
         if params["log_results"]:
             result["log"] = log

@@ -36,6 +36,9 @@ from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources imp
 
 display = Display()
 
+# discovery.WARNING, by value: a cached answer is returned without loading discovery.
+_WARNING = 0
+
 # Host variables the self provider falls back on when no address is given.
 _SELF_FALLBACKS = ("ansible_host", "inventory_hostname")
 
@@ -102,7 +105,12 @@ class PeerageLookup(LookupBase):
         if via == "self" and not options.get("address"):
             for key in _SELF_FALLBACKS:
                 options[key] = self._templar.template(variables.get(key))
-        report = self._report if options.get("log_results", True) else None
+        if options.get("log_results", True):
+            report = self._report
+        else:
+            from ansible_collections.peerage.peerage.plugins.module_utils.discovery import warnings_only
+
+            report = warnings_only(self._report)
         if via == "list":
             return _list(options, report)
         if via in BUILTIN_PROVIDERS:
@@ -175,6 +183,9 @@ class PeerageLookup(LookupBase):
 
     @staticmethod
     def _report(message: str, verbosity: int) -> None:
+        if verbosity == _WARNING:
+            display.warning(message)
+            return
         # verbose() shows a message when the verbosity is above caplevel: 1 means -v, 3 means -vvv.
         display.verbose(message, caplevel=verbosity - 1)
 

@@ -101,6 +101,8 @@ class FakeSystemResolver:
     def __init__(self):
         self.nameservers = ["10.0.0.53"]
         self.port = 53
+        self.search = []  # type: list
+        self.ndots = None
 
 
 class FakeDns:
@@ -208,6 +210,13 @@ def fake_dns(monkeypatch):
     """Route every DNS question of the dns provider to a :class:`FakeDns`."""
     fake = FakeDns()
     monkeypatch.setattr(dns.query, "udp", fake.udp)
+    monkeypatch.setattr(
+        via_dns,
+        "udp_query",
+        lambda query, server, timeout, _discarded: fake.udp(
+            query, server[0], timeout=timeout, port=server[1], raise_on_truncation=True
+        ),
+    )
     monkeypatch.setattr(dns.query, "tcp", fake.tcp)
     monkeypatch.setattr(socket, "getaddrinfo", fake.getaddrinfo)
     monkeypatch.setattr(via_dns, "time", fake.clock)

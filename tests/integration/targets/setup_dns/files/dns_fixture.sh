@@ -22,10 +22,11 @@
 # DNS_LISTEN and DNS_BLACKHOLE_LISTEN choose other addresses.
 #
 # dns_fixture_faults (after dns_fixture_start) also starts one faulty server
-# per fault of dns_server.py (a truncated UDP answer then a closed TCP
-# connection, a wrong query id, garbage, an answer too late, SERVFAIL,
-# REFUSED) on DNS_FAULT_LISTEN (127.53.0.3), and sets DNS_FAULTS to a JSON
-# file for `-e @FILE`: {"faults": {"<mode>": "ADDR:PORT", ...}}.
+# per fault of dns_server.py (a truncated UDP answer then a closed or a
+# refused TCP connection, a wrong query id, garbage, an answer too late,
+# SERVFAIL, REFUSED) and a server whose answers are preceded by forged
+# packets, on DNS_FAULT_LISTEN (127.53.0.3), and sets DNS_FAULTS to a JSON
+# file for `-e @FILE`: {"faults": {"<mode>": "ADDR:PORT", ...}, "forged": "ADDR:PORT"}.
 
 DNS_FIXTURE_FILES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DNS_PYTHON=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
@@ -46,13 +47,15 @@ dns_fixture_faults() {
     DNS_FAULTS="$DNS_STATE/faults.json"
     {
         printf '{"faults": {'
-        for mode in truncate_close wrong_id garbage slow servfail refused; do
+        for mode in truncate_close truncate_refuse wrong_id garbage slow servfail refused; do
             address=$("$DNS_PYTHON" "$DNS_FIXTURE_FILES/dns_server.py" fault --state "$DNS_STATE" --mode "$mode" \
                 --delay 1.5 --listen "${DNS_FAULT_LISTEN:-127.53.0.3}")
             printf '%s"%s": "%s"' "$separator" "$mode" "$address"
             separator=', '
         done
-        printf '}}\n'
+        address=$("$DNS_PYTHON" "$DNS_FIXTURE_FILES/dns_server.py" fault --state "$DNS_STATE" --mode forged \
+            --listen "${DNS_FAULT_LISTEN:-127.53.0.3}")
+        printf '}, "forged": "%s"}\n' "$address"
     } >"$DNS_FAULTS"
     export DNS_FAULTS
 }

@@ -63,7 +63,13 @@ FAULT_MODES = {
     "slow": "answers correctly (NOERROR, no records), DELAY seconds late",
     "servfail": "answers SERVFAIL",
     "refused": "answers REFUSED",
+    "truncate_refuse": "answers UDP with the TC bit set and no records; refuses TCP connections (nothing listens)",
+    "forged": "sends an answer with another query id, then one with the query's id from another port, then its own"
+              " answer (FORGED_ADDRESS for A, no records for other types); over TCP its own answer",
 }
+# The address of the record a "forged" server answers with; the forged packets name FORGERY_ADDRESS.
+FORGED_ADDRESS = "10.53.7.1"
+FORGERY_ADDRESS = "10.53.66.6"
 DEFAULT_SLOW_DELAY = 2.0
 RCODES = {"noerror": 0, "servfail": 2, "refused": 5}
 READY_TIMEOUT = 10.0
@@ -104,6 +110,8 @@ def parse_zone(path):
             if origin is None:
                 raise DnsServerError("%s: '@' before $ORIGIN" % path)
             return origin
+        if name == ".":
+            return ""  # the root: an SRV target of "." says the service is not there
         if name.endswith("."):
             return name[:-1].lower()
         if origin is None:
@@ -165,7 +173,9 @@ def dnsmasq_config(zone, records, hosts_file):
             hosts.append("%s %s" % (rdata[0], owner))
         elif rtype == "SRV":
             priority, weight, port, target = rdata
-            config.append("srv-host=%s,%s,%s,%s,%s" % (owner, target, port, priority, weight))
+            # Without a target, dnsmasq answers the SRV record with the target ".".
+            config.append("srv-host=%s,%s,%s,%s,%s" % (owner, target, port, priority, weight) if target
+                          else "srv-host=%s" % owner)
         elif rtype == "CNAME":
             config.append("cname=%s,%s" % (owner, rdata[0]))
     return config, hosts
@@ -407,12 +417,31 @@ def fault_answer(mode, query):
         # The query's id, then bytes too few for a DNS header.
         return struct.pack("!H", query_id) + b"\xffgarbage"[:7]
     flags = 0x8000 | (query_flags & 0x0100) | 0x0080  # QR, the query's RD, RA
-    if mode == "truncate_close":
+    if mode in ("truncate_close", "truncate_refuse"):
         flags |= 0x0200  # TC: ask again over TCP
     flags |= RCODES.get(mode, 0)
     if mode == "wrong_id":
         query_id = (query_id + 1) & 0xFFFF
+    if mode == "forged":
+        return a_answer(query_id, flags, question, FORGED_ADDRESS)
     return struct.pack("!HHHHHH", query_id, flags, 1, 0, 0, 0) + question
+
+
+def a_answer(query_id, flags, question, address):
+    """An answer with one A record of ``address`` when the question asks for A, else with none."""
+    if struct.unpack("!H", question[-4:-2])[0] != QTYPES["A"]:
+        return struct.pack("!HHHHHH", query_id, flags, 1, 0, 0, 0) + question
+    # The owner is a pointer to the question's name, at offset 12.
+    record = struct.pack("!HHHIH", 0xC00C, QTYPES["A"], 1, 60, 4) + socket.inet_aton(address)
+    return struct.pack("!HHHHHH", query_id, flags, 1, 1, 0, 0) + question + record
+
+
+def forgeries(query):
+    """What a forger on the path sends before the server's answer: another query id, then the right one."""
+    query_id, query_flags, question = question_of(query)
+    flags = 0x8000 | (query_flags & 0x0100) | 0x0080
+    return [a_answer((query_id + 1) & 0xFFFF, flags, question, FORGERY_ADDRESS),
+            a_answer(query_id, flags, question, FORGERY_ADDRESS)]
 
 
 def _read_exactly(conn, count):
@@ -464,11 +493,18 @@ def serve_fault(listen, port, ready_file, mode, delay):
         if exc.errno == errno.EADDRINUSE:
             print("Address already in use: %s" % format_address(listen, port), file=sys.stderr)
         raise
-    tcp.listen(16)
+    # The forger's own socket: packets from another port than the server's.
+    forger = socket.socket(family, socket.SOCK_DGRAM)
+    forger.bind((listen, 0))
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
     selector = selectors.DefaultSelector()
     selector.register(udp, selectors.EVENT_READ, "udp")
-    selector.register(tcp, selectors.EVENT_READ, "listen")
+    if mode == "truncate_refuse":
+        # Bound (so the port stays ours) but not listening: a TCP connection is refused.
+        pass
+    else:
+        tcp.listen(16)
+        selector.register(tcp, selectors.EVENT_READ, "listen")
     with open(ready_file, "w") as handle:
         handle.write("%d\n" % os.getpid())
     while True:
@@ -481,8 +517,12 @@ def serve_fault(listen, port, ready_file, mode, delay):
                     continue
                 if mode == "slow":
                     threading.Timer(delay, udp.sendto, (answer, client)).start()
-                else:
-                    udp.sendto(answer, client)
+                    continue
+                if mode == "forged":
+                    wrong_id, right_id = forgeries(query)
+                    udp.sendto(wrong_id, client)
+                    forger.sendto(right_id, client)
+                udp.sendto(answer, client)
             else:
                 conn, client = tcp.accept()
                 print("tcp connection from %s" % (client,), flush=True)

@@ -102,6 +102,26 @@ def build(origin):
     case("cname", "alias", chain_target, hops=3)
 
     case("nxdomain", "missing", [])
+
+    # What DNS filters and sinkholes answer for names they block: addresses no node has.
+    add("sinkhole", "A", ["0.0.0.0"])
+    add("sinkhole", "AAAA", ["::"])
+    case("sinkhole", "sinkhole", [], dropped=["0.0.0.0", "::"])
+    # One usable address among those.
+    unusable_v4 = ["0.0.0.0", "255.255.255.255", "224.0.0.1"]
+    add("partly", "A", ["10.53.8.1", *unusable_v4])
+    add("partly", "AAAA", ["fd53::8:1", "ff02::1"])
+    case("partly", "partly", ["10.53.8.1", "fd53::8:1"], dropped=[*unusable_v4, "ff02::1"])
+    # An IPv4-mapped AAAA beside the A record of the same address: one node.
+    add("mapped", "A", ["10.53.9.1"])
+    add("mapped", "AAAA", ["::ffff:10.53.9.1", "::ffff:10.53.9.2"])
+    case("mapped", "mapped", ["10.53.9.1", "10.53.9.2"])
+
+    # SRV whose only target is "." (no service, RFC 2782), and SRV whose target has no address.
+    records.append((fq("_epmd._tcp.nothere"), "SRV", "0 0 0 ."))
+    case("srv_dot", "_epmd._tcp.nothere", [])
+    records.append((fq("_epmd._tcp.lost"), "SRV", "0 0 %d %s." % (SRV_PORT, fq("gone"))))
+    case("srv_lost", "_epmd._tcp.lost", [], target=fq("gone"))
     return records, cases
 
 

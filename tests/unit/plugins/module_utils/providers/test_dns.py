@@ -607,8 +607,8 @@ def test_a_name_the_idna_codec_refuses_is_the_resolvers_failure(fake_dns, monkey
         raise UnicodeError("encoding with 'idna' codec failed (UnicodeError: label empty or too long)")
 
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    with pytest.raises(DiscoveryFailed, match=r"the system resolver failed for 'a\.\.b' \(A\): UnicodeError: encoding"):
-        via_dns.poll({"dns_name": "a..b", "record_types": ["A"]})
+    with pytest.raises(DiscoveryFailed, match=r"the system resolver failed for 'n\.example' \(A\): UnicodeError: "):
+        via_dns.poll({"dns_name": "n.example", "record_types": ["A"]})
 
 
 def test_a_fault_of_this_code_reading_the_system_nameservers_is_not_no_nameserver(fake_dns, monkeypatch):
