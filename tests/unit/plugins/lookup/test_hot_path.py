@@ -117,3 +117,11 @@ def test_a_list_loads_neither_the_cache_nor_the_provider_registry(run_folder):
     assert done["answers"] == [["a@10.0.0.1", "a@10.0.0.2"]]
     assert set(done["loaded"]) == LIST
     assert not (run_folder / "peerage-cache").exists()
+
+
+def test_the_lookups_warning_level_is_discoverys():
+    # The lookup keeps discovery's WARNING by value so that a cached answer need not import discovery.
+    from ansible_collections.peerage.peerage.plugins.module_utils import discovery
+    from ansible_collections.peerage.peerage.plugins.plugin_utils import lookup
+
+    assert lookup._WARNING == discovery.WARNING
