@@ -83,7 +83,8 @@ hold_lock() {
     mkdir -p "$(dirname "$file")"
     exec {fd}>"$file"
     if ! flock -n "$fd"; then
-        say "waiting for another run $who ($file)"
+        # On the terminal even when the caller's output goes to a log.
+        say "waiting for another run $who ($file)" 2>&"${PEERAGE_TERMINAL_FD:-2}"
         flock "$fd"
     fi
 }
