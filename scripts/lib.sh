@@ -1,5 +1,6 @@
 # shellcheck shell=bash disable=SC2034  # the variables are used by the scripts that source this file
-# Shared by scripts/bootstrap and scripts/test: paths and messages.
+# Shared by scripts/bootstrap, scripts/test and scripts/demo: paths, messages,
+# set-up steps whose output goes to a log.
 
 PEERAGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PEERAGE_BUILD="$PEERAGE_ROOT/.build"
@@ -17,6 +18,63 @@ die() {
     exit 1
 }
 
+# Where set-up steps (pip, apt) write their output; a script may point it
+# at a log of its own (scripts/demo does).
+PEERAGE_STEP_LOG=${PEERAGE_STEP_LOG:-$PEERAGE_BUILD/logs/setup.log}
+
+# logged WHAT COMMAND...: run COMMAND with its output appended to
+# PEERAGE_STEP_LOG; when it fails, say so and print the end of the log and
+# the log's path.
+logged() {
+    local what=$1 status=0
+    shift
+    mkdir -p "$(dirname "$PEERAGE_STEP_LOG")"
+    printf '\n### %s: %s\n' "$what" "$*" >>"$PEERAGE_STEP_LOG"
+    "$@" >>"$PEERAGE_STEP_LOG" 2>&1 </dev/null || status=$?
+    if [[ $status -ne 0 ]]; then
+        say "$what: FAILED; the end of its output:"
+        tail -n 25 "$PEERAGE_STEP_LOG" | sed 's/^/    /' >&2
+        say "full output: ${PEERAGE_STEP_LOG#"$PEERAGE_ROOT"/}"
+    fi
+    return $status
+}
+
+# step WHAT COMMAND...: the same, and one line when it succeeds: WHAT and
+# its seconds.
+step() {
+    local what=$1 started=$SECONDS
+    logged "$@" || return
+    say "$what: done ($((SECONDS - started))s)"
+}
+
+# Install the Debian packages given that are not installed yet (apt-get
+# update once, then apt-get install), as root or through sudo -n; fail
+# naming them when neither is possible.
+ensure_debian_packages() {
+    local package missing=()
+    if ! command -v dpkg-query >/dev/null; then
+        say "not a Debian system: make sure these are installed: $*"
+        return 0
+    fi
+    for package in "$@"; do
+        if [[ $(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null) != installed ]]; then
+            missing+=("$package")
+        fi
+    done
+    [[ ${#missing[@]} -gt 0 ]] || return 0
+    local sudo=()
+    if [[ $(id -u) -ne 0 ]]; then
+        if ! sudo -n true 2>/dev/null; then
+            say "missing Debian packages: ${missing[*]} (run this once as root, or install them)"
+            return 1
+        fi
+        sudo=(sudo -n)
+    fi
+    step "apt-get update" "${sudo[@]}" apt-get update -q &&
+        step "installing Debian packages: ${missing[*]}" "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
 # Hold an exclusive lock on FILE for the rest of the script, so two runs
 # started at once in the same checkout do not share one venv or layout (or,
 # with WHO "on this machine", one lab). WHO says whose run is waited for.
@@ -25,7 +83,8 @@ hold_lock() {
     mkdir -p "$(dirname "$file")"
     exec {fd}>"$file"
     if ! flock -n "$fd"; then
-        say "waiting for another run $who ($file)"
+        # On the terminal even when the caller's output goes to a log.
+        say "waiting for another run $who ($file)" 2>&"${PEERAGE_TERMINAL_FD:-2}"
         flock "$fd"
     fi
 }
@@ -72,12 +131,11 @@ ensure_venv() {
         return 0
     fi
     if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
-        say "creating ${venv#"$PEERAGE_ROOT"/} with $python"
         rm -rf "$venv"
-        "$python" -m venv "$venv" || return 1
+        step "creating ${venv#"$PEERAGE_ROOT"/} with $python" "$python" -m venv "$venv" || return 1
     fi
-    say "installing the pins of ${pins#"$PEERAGE_ROOT"/} into ${venv#"$PEERAGE_ROOT"/}"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$pins" || return 1
+    step "installing the pins of ${pins#"$PEERAGE_ROOT"/} into ${venv#"$PEERAGE_ROOT"/}" \
+        "$venv/bin/python" -m pip install --disable-pip-version-check -r "$pins" || return 1
     digest=$(venv_digest "$venv" "$pins")
     printf '%s\n' "$digest" >"$stamp"
 }
@@ -112,7 +170,8 @@ PY
 # of VENV; fail, naming the requirement, when that file has none for it.
 ensure_index_requirements() {
     local venv=$1
-    "$venv/bin/python" "$PEERAGE_ROOT/tests/utils/index_requirements.py" \
+    logged "ansible-test's requirements from the package index in ${venv#"$PEERAGE_ROOT"/}" \
+        "$venv/bin/python" "$PEERAGE_ROOT/tests/utils/index_requirements.py" \
         "$PEERAGE_ROOT/tests/matrix/ansible-test-requirements.txt"
 }
 

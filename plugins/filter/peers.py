@@ -14,23 +14,20 @@ from __future__ import annotations
 import typing as t
 from functools import partial
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import format_node_name
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import node_host as _node_host
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of
 from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import FORMATS
 from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import render_peers as _render_peers
-from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError
+from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import as_filter_error
 
 DEFAULT_APP_NAME = default_of("app_name", "self")
 
 
 def _call(func: t.Callable[..., str], *args: t.Any, **kwargs: t.Any) -> str:
     """Run a core function; report its errors as filter errors with the core's message."""
-    try:
+    with as_filter_error():
         return func(*args, **kwargs)
-    except PeerageError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
 
 
 def render_peers(peers: t.Any, fmt: t.Any, **options: t.Any) -> str:

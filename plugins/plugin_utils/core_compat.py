@@ -12,14 +12,19 @@ ansible-core 2.19 made one class, ``AnsibleTemplatePluginError``, of the
 errors filter and lookup plugins raise, kept ``AnsibleFilterError`` and
 ``AnsibleLookupError`` as aliases of it, and marked those aliases and
 ``ansible.utils.unsafe_proxy`` for removal from 2.23. The plugins import
-these names from here, which takes the new ones where the core has them.
+these names from here, which takes the new ones where the core has them,
+and report the collection's own errors through ``as_filter_error``, which
+words them the same on every version.
 """
 
 from __future__ import annotations
 
 import typing as t
+from contextlib import contextmanager
 
 import ansible.template
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 
 try:
     from ansible.errors import AnsibleTemplatePluginError
@@ -45,4 +50,18 @@ else:
         return wrap_var(value)
 
 
-__all__ = ["AnsibleFilterError", "AnsibleLookupError", "never_templated"]
+@contextmanager
+def as_filter_error(prefix: str = "") -> t.Iterator[None]:
+    """Raise the collection's own errors (``PeerageError``) in the block as a filter error: ``prefix`` + its message.
+
+    The message appears once on every ansible-core: the cause is chained
+    (``raise ... from``), never passed as ``orig_exc``, whose message
+    ansible-core 2.16 to 2.18 append to the error's own a second time.
+    """
+    try:
+        yield
+    except PeerageError as exc:
+        raise AnsibleFilterError(prefix + str(exc)) from exc
+
+
+__all__ = ["AnsibleFilterError", "AnsibleLookupError", "as_filter_error", "never_templated"]
