@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Private to the peerage.peerage collection: not an interface for other collections, plugins or
+# custom providers, and it may change in any release without notice.
+
 """The names of ansible-core the controller plugins use that differ between 2.16 and 2.22.
 
 ansible-core 2.19 made one class, ``AnsibleTemplatePluginError``, of the
