@@ -18,22 +18,17 @@ description:
   - Reports the play's strategy, whether it finishes every task on all hosts before the next one starts (the
     linear strategy, or one built on it such as C(debug)), and whether C(serial) splits the play's hosts into
     batches.
-  - UDP discovery on the hosts needs both: every host's beacon must run before any host probes. The role
+  - UDP discovery on the hosts needs both, since every host's beacon must run before any host probes. The role
     P(peerage.peerage.peerage#role) refuses it otherwise, naming the strategy or C(serial), before it writes
     anything.
   - Runs on the controller; it neither connects to nor changes the host.
 options: {}
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.conn
 attributes:
-  action:
-    support: full
   check_mode:
     support: full
     details: It only reads the play.
-  connection:
-    support: none
   diff_mode:
     support: none
   platform:
