@@ -36,6 +36,8 @@ boot)
             { tail -20 "${building}/log" >&2; exit 1; }
         tar -C "${building}/root" -cf "${building}/root.tar" .
         mv "${building}/root.tar" "${TARBALL}"
+        rm -rf "${building}"
+        trap - EXIT
     fi
     mkdir -p "${root}"
     tar -C "${root}" -xf "${TARBALL}"
@@ -45,6 +47,8 @@ boot)
     systemd-nspawn -D "${root}" -b --private-network --register=no --keep-unit --console=passive "${binds[@]}" \
         >"${root}.log" 2>&1 &
     nspawn=$!
+    # A container that does not come up is not left running.
+    trap 'kill -KILL "${nspawn}" 2>/dev/null || true' EXIT
     # systemd-nspawn's first child sets the container up and is replaced by (or forks) its init.
     pid1=""
     for _ in $(seq 100); do
@@ -60,6 +64,7 @@ boot)
     # Right after boot the bus may not answer yet.
     for _ in $(seq 50); do
         if enter "${pid1}" systemctl is-system-running --wait >/dev/null 2>&1; then
+            trap - EXIT
             echo "${pid1}"
             exit 0
         fi
