@@ -91,14 +91,14 @@ reachable:
   type: list
   elements: str
   sample: [myapp@10.0.0.5, myapp@10.0.0.6]
-unreachable:
+not_reachable:
   description: The peers that did not answer before the deadline (or were not needed once enough had answered).
   returned: when the peers were checked, also when too few answered
   type: list
   elements: str
   sample: [myapp@10.0.0.7]
 errors:
-  description: The last error of each unreachable peer.
+  description: The last error of each peer in RV(not_reachable).
   returned: when the peers were checked, also when too few answered
   type: dict
   sample: {"myapp@10.0.0.7": "connection refused"}

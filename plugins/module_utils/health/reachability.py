@@ -102,9 +102,10 @@ def wait_for_peers(peers, port=EPMD_PORT, timeout=DEFAULT_TIMEOUT, require="all"
                    connect=socket.create_connection, clock=time.monotonic, sleep=time.sleep):
     """Try the peers until ``require`` of them answered on ``port`` or ``timeout`` seconds passed.
 
-    Returns a dict: ``reachable`` and ``unreachable`` (node names in the
-    documented order), ``errors`` (the last failure of each unreachable
-    peer), ``required``, ``rounds`` and ``elapsed`` (seconds). Raises
+    Returns a dict: ``reachable`` and ``not_reachable`` (node names in the
+    documented order; not ``unreachable``, which Ansible reads as "this host
+    could not be reached"), ``errors`` (the last failure of each peer not
+    reached), ``required``, ``rounds`` and ``elapsed`` (seconds). Raises
     :class:`PeersUnreachable` carrying that dict when too few answered.
     """
     port = check_port(port)
@@ -149,7 +150,7 @@ def wait_for_peers(peers, port=EPMD_PORT, timeout=DEFAULT_TIMEOUT, require="all"
     order = [peer for peer, _host in targets]
     result = {
         "reachable": [peer for peer in order if peer in reachable],
-        "unreachable": [peer for peer in order if peer not in reachable],
+        "not_reachable": [peer for peer in order if peer not in reachable],
         "errors": {peer: errors[peer] for peer in order if peer in errors},
         "required": required,
         "port": port,
@@ -163,8 +164,8 @@ def wait_for_peers(peers, port=EPMD_PORT, timeout=DEFAULT_TIMEOUT, require="all"
 
 def describe_failure(result, timeout):
     """Name the peers that did not answer and why, for a failure message."""
-    total = len(result["reachable"]) + len(result["unreachable"])
+    total = len(result["reachable"]) + len(result["not_reachable"])
     wanted = "all of them" if result["required"] == total else "at least %d" % result["required"]
-    reasons = ", ".join("%s (%s)" % (peer, result["errors"].get(peer, "not tried")) for peer in result["unreachable"])
+    reasons = ", ".join("%s (%s)" % (peer, result["errors"].get(peer, "not tried")) for peer in result["not_reachable"])
     return "%d of %d peer(s) answered on TCP port %d within %ss, %s required; unreachable: %s" % (
         len(result["reachable"]), total, result["port"], timeout, wanted, reasons)

@@ -36,7 +36,7 @@ def test_every_peer_answers(capsys, listening_port):
     assert not result.get("failed")
     assert result["changed"] is False
     assert result["reachable"] == ["app@127.0.0.1", "app@localhost"]
-    assert (result["unreachable"], result["errors"], result["required"], result["rounds"]) == ([], {}, 2, 1)
+    assert (result["not_reachable"], result["errors"], result["required"], result["rounds"]) == ([], {}, 2, 1)
 
 
 def test_failure_names_the_unreachable_peers(capsys, listening_port):
@@ -46,7 +46,7 @@ def test_failure_names_the_unreachable_peers(capsys, listening_port):
     assert result["msg"].startswith("1 of 2 peer(s) answered on TCP port %d within 0.3s" % listening_port)
     assert result["msg"].endswith("unreachable: app@127.0.0.2 (connection refused)")
     assert result["reachable"] == ["app@127.0.0.1"]
-    assert result["unreachable"] == ["app@127.0.0.2"]
+    assert result["not_reachable"] == ["app@127.0.0.2"]
     assert result["rounds"] >= 2
 
 
@@ -54,7 +54,8 @@ def test_require_a_number(capsys, listening_port):
     args = {"peers": ["app@127.0.0.2", "app@127.0.0.1"], "port": listening_port, "require": "1"}
     result = run_module(capsys, args)
     assert not result.get("failed")
-    assert (result["reachable"], result["unreachable"], result["required"]) == (["app@127.0.0.1"], ["app@127.0.0.2"], 1)
+    assert (result["reachable"], result["not_reachable"], result["required"]) == (
+        ["app@127.0.0.1"], ["app@127.0.0.2"], 1)
 
 
 def test_check_mode_checks_too(capsys, listening_port):

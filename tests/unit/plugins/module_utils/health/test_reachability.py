@@ -79,7 +79,7 @@ def test_all_peers_answer_at_once():
     net = FakeNetwork(up={"10.0.0.1": 1, "10.0.0.2": 1, "10.0.0.3": 1})
     result = net.wait(PEERS, timeout=10)
     assert result["reachable"] == ["app@10.0.0.1", "app@10.0.0.2", "app@10.0.0.3"]
-    assert (result["unreachable"], result["errors"], result["rounds"], result["elapsed"]) == ([], {}, 1, 0)
+    assert (result["not_reachable"], result["errors"], result["rounds"], result["elapsed"]) == ([], {}, 1, 0)
     assert {port for _round, _host, port, _timeout in net.attempts} == {4369}
 
 
@@ -100,7 +100,7 @@ def test_fails_at_the_deadline_naming_each_unreachable_peer_and_why():
         net.wait(PEERS, timeout=5, interval=1, connect_timeout=2)
     result = caught.value.result
     assert result["reachable"] == ["app@10.0.0.1"]
-    assert result["unreachable"] == ["app@10.0.0.2", "app@10.0.0.3"]
+    assert result["not_reachable"] == ["app@10.0.0.2", "app@10.0.0.3"]
     assert result["errors"] == {
         "app@10.0.0.2": "connection refused",
         "app@10.0.0.3": "no answer within the connect timeout",
@@ -124,7 +124,7 @@ def test_a_connect_attempt_never_runs_past_the_deadline():
 def test_require_a_number_stops_as_soon_as_enough_answered():
     net = FakeNetwork(up={"10.0.0.1": 1, "10.0.0.2": 2})
     result = net.wait(PEERS, timeout=10, require="2")
-    assert (result["reachable"], result["unreachable"], result["required"]) == (
+    assert (result["reachable"], result["not_reachable"], result["required"]) == (
         ["app@10.0.0.1", "app@10.0.0.2"],
         ["app@10.0.0.3"],
         2,
@@ -135,7 +135,7 @@ def test_require_a_number_stops_as_soon_as_enough_answered():
 def test_require_zero_reports_without_failing():
     net = FakeNetwork()
     result = net.wait(PEERS, timeout=10, require=0)
-    assert result["unreachable"] == ["app@10.0.0.1", "app@10.0.0.2", "app@10.0.0.3"]
+    assert result["not_reachable"] == ["app@10.0.0.1", "app@10.0.0.2", "app@10.0.0.3"]
     assert result["rounds"] == 1
 
 
