@@ -86,6 +86,8 @@ ROLE = """\
     peerage_files:
       - dest: "{{ out_dir }}/{{ inventory_hostname }}/sys.config"
         format: erlang_config
+    # Each host's records in its own folder, removed with it.
+    peerage_state_dir: "{{ out_dir }}/{{ inventory_hostname }}/state"
   roles:
     - role: peerage.peerage.peerage
 """

@@ -19,6 +19,7 @@ words them the same on every version.
 
 from __future__ import annotations
 
+import os
 import typing as t
 from contextlib import contextmanager
 
@@ -64,4 +65,43 @@ def as_filter_error(prefix: str = "") -> t.Iterator[None]:
         raise AnsibleFilterError(prefix + str(exc)) from exc
 
 
-__all__ = ["AnsibleFilterError", "AnsibleLookupError", "as_filter_error", "never_templated"]
+def render_template_file(templar: t.Any, loader: t.Any, source: str, src: str, dest: str, variables: t.Any) -> str:
+    """The text of the template file ``source`` (found for ``src``) rendered with ``variables``, as ``template`` does.
+
+    With the variables the template action adds (``template_path``,
+    ``ansible_managed``...), the template's folder on the search path, and
+    its trailing newlines kept.
+    """
+    searchpath = [*variables.get("ansible_search_path", []), loader._basedir, os.path.dirname(source)]
+    searchpath = [path for folder in searchpath for path in (os.path.join(folder, "templates"), folder)]
+    template_vars = dict(variables)
+    text = loader.get_text_file_contents(source) if hasattr(loader, "get_text_file_contents") else None
+    if hasattr(ansible.template, "trust_as_template"):
+        from ansible._internal._templating import _template_vars
+
+        template_vars.update(
+            _template_vars.generate_ansible_template_vars(
+                path=src, fullpath=source, dest_path=dest, include_ansible_managed="ansible_managed" not in variables
+            )
+        )
+        data_templar = templar.copy_with_new_env(searchpath=searchpath, available_variables=template_vars)
+        rendered = data_templar.template(ansible.template.trust_as_template(text), escape_backslashes=False)
+    else:
+        if text is None:
+            real = loader.get_real_file(source)
+            try:
+                with open(real, "rb") as stream:
+                    text = stream.read().decode("utf-8")
+            finally:
+                loader.cleanup_tmp_file(real)
+        template_vars.update(ansible.template.generate_ansible_template_vars(src, source, dest))
+        data_templar = templar.copy_with_new_env(
+            environment_class=ansible.template.AnsibleEnvironment,
+            searchpath=searchpath,
+            available_variables=template_vars,
+        )
+        rendered = data_templar.do_template(text, preserve_trailing_newlines=True, escape_backslashes=False)
+    return "" if rendered is None else str(rendered)
+
+
+__all__ = ["AnsibleFilterError", "AnsibleLookupError", "as_filter_error", "never_templated", "render_template_file"]
