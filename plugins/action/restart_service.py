@@ -49,7 +49,8 @@ class ActionModule(ActionBase):
             return result
 
         if self._task.check_mode:
-            result.update(changed=True, done=done, msg="%s would be %s, then checked on TCP port %s" % (
+            # Nothing done, so the report counts the host as still pending.
+            result.update(changed=True, msg="%s would be %s, then checked on TCP port %s" % (
                 service, done, args["port"]))
             return result
 

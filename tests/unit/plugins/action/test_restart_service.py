@@ -129,7 +129,8 @@ def test_check_mode_touches_nothing(rollouts):
     host = Host()
     result = run_action(rollouts, host, check=True)
     assert host.calls == []
-    assert (result["changed"], result["done"], result["pending"]) == (True, "restarted", "restart")
+    assert (result["changed"], result["done"], result["pending"]) == (True, "none", "restart")
+    assert result["msg"] == "app would be restarted, then checked on TCP port 4369"
 
 
 def test_a_bad_argument_is_refused_naming_it(rollouts):
