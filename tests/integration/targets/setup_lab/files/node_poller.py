@@ -74,7 +74,7 @@ def poll(args: argparse.Namespace) -> None:
         fields = []
         for name, address, port, pidfile in hosts:
             pid = node_pid(pidfile)
-            fields.append("%s=%d:%s" % (name, answers(address, port), pid or "-"))
+            fields.append("%s=%d:%s" % (name, int(answers(address, port)), pid or "-"))
         os.write(descriptor, ("%.3f %s\n" % (time.time(), " ".join(fields))).encode())
         time.sleep(max(0.0, args.interval - (time.monotonic() - started)))
 

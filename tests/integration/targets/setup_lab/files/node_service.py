@@ -119,7 +119,7 @@ def stop_node(folder: str) -> None:
             os.kill(pid, sig)
         except ProcessLookupError:
             return
-        for _ in range(40):
+        for _attempt in range(40):
             if not os.path.exists("/proc/%d" % pid):
                 return
             time.sleep(0.05)
