@@ -179,7 +179,7 @@ def _scratch_name(path):
     return "%s.%s.tmp" % (path, binascii.hexlify(os.urandom(8)).decode("ascii"))
 
 
-def write_file(path, data, mode, owner=None, replace=True):
+def write_file(path, data, mode, owner=None, replace=True, check=None):
     """Write ``data`` to ``path`` as a whole, with ``mode`` and ``owner`` (``(uid, gid)``) from the start.
 
     Readers see the old file or the new one, never a part. The data is written
@@ -187,6 +187,8 @@ def write_file(path, data, mode, owner=None, replace=True):
     and given its final mode and owner before any byte is written, then
     renamed over ``path``; with ``replace=False`` it is linked to ``path``
     instead, and :class:`FileExistsError` says another file was there first.
+    ``check``, when given, is called with the new file's path before it takes
+    the place of ``path``; an error it raises leaves ``path`` as it was.
     """
     scratch = _scratch_name(path)
     # Made with no more than the final mode (the umask only takes bits away), then set exactly.
@@ -197,6 +199,8 @@ def write_file(path, data, mode, owner=None, replace=True):
                 os.fchown(handle.fileno(), owner[0], owner[1])
             os.fchmod(handle.fileno(), mode)
             handle.write(data)
+        if check is not None:
+            check(scratch)
         if replace:
             os.replace(scratch, path)
         else:

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+# Private to the peerage.peerage collection: not an interface for other collections, plugins or
+# custom providers, and it may change in any release without notice.
+
 """The names of ansible-core the controller plugins use that differ between 2.16 and 2.22.
 
 ansible-core 2.19 made one class, ``AnsibleTemplatePluginError``, of the
@@ -14,6 +17,7 @@ these names from here, which takes the new ones where the core has them.
 
 from __future__ import annotations
 
+import os
 import typing as t
 
 import ansible.template
@@ -42,4 +46,43 @@ else:
         return wrap_var(value)
 
 
-__all__ = ["AnsibleFilterError", "AnsibleLookupError", "never_templated"]
+def render_template_file(templar: t.Any, loader: t.Any, source: str, src: str, dest: str, variables: t.Any) -> str:
+    """The text of the template file ``source`` (found for ``src``) rendered with ``variables``, as ``template`` does.
+
+    With the variables the template action adds (``template_path``,
+    ``ansible_managed``...), the template's folder on the search path, and
+    its trailing newlines kept.
+    """
+    searchpath = [*variables.get("ansible_search_path", []), loader._basedir, os.path.dirname(source)]
+    searchpath = [path for folder in searchpath for path in (os.path.join(folder, "templates"), folder)]
+    template_vars = dict(variables)
+    text = loader.get_text_file_contents(source) if hasattr(loader, "get_text_file_contents") else None
+    if hasattr(ansible.template, "trust_as_template"):
+        from ansible._internal._templating import _template_vars
+
+        template_vars.update(
+            _template_vars.generate_ansible_template_vars(
+                path=src, fullpath=source, dest_path=dest, include_ansible_managed="ansible_managed" not in variables
+            )
+        )
+        data_templar = templar.copy_with_new_env(searchpath=searchpath, available_variables=template_vars)
+        rendered = data_templar.template(ansible.template.trust_as_template(text), escape_backslashes=False)
+    else:
+        if text is None:
+            real = loader.get_real_file(source)
+            try:
+                with open(real, "rb") as stream:
+                    text = stream.read().decode("utf-8")
+            finally:
+                loader.cleanup_tmp_file(real)
+        template_vars.update(ansible.template.generate_ansible_template_vars(src, source, dest))
+        data_templar = templar.copy_with_new_env(
+            environment_class=ansible.template.AnsibleEnvironment,
+            searchpath=searchpath,
+            available_variables=template_vars,
+        )
+        rendered = data_templar.do_template(text, preserve_trailing_newlines=True, escape_backslashes=False)
+    return "" if rendered is None else str(rendered)
+
+
+__all__ = ["AnsibleFilterError", "AnsibleLookupError", "never_templated", "render_template_file"]

@@ -84,7 +84,9 @@ play -v
 play --check --diff -e peerage_include_self=false
 [ "$(changed_count)" -gt 0 ]
 grep -qxF -- "+[{kernel, [{sync_nodes_mandatory, ['app@10.0.0.2', 'app@10.0.0.3']}, {sync_nodes_timeout, 5000}]}]." "${OUT}/play.log"
-grep -qxF -- '+["app@10.0.0.1","app@10.0.0.3"]' "${OUT}/play.log"
+# peers.json has mode 0600: a secret file, whose diff names the node names instead of its text.
+grep -qxF -- 'node names removed: app@10.0.0.2' "${OUT}/play.log"
+if grep -qF -- '["app@10.0.0.1","app@10.0.0.3"]' "${OUT}/play.log"; then exit 1; fi
 [ "$(snapshot)" = "${written}" ]
 
 # --- the guard: nothing is written when too few peers were found -------------
@@ -92,6 +94,27 @@ play_fails -e peerage_min_peers=4
 for host in "${HOSTS[@]}"; do
     fatal "${host}" | grep -qF 'peerage: the list provider found 3 peer(s) (app@10.0.0.1, app@10.0.0.2, app@10.0.0.3), fewer than peerage_min_peers=4; no file was changed.'
 done
+[ "$(snapshot)" = "${written}" ]
+
+# --- the shrink guard: a flap that drops most of the cluster is refused -------
+# Each host would keep itself and app@10.0.0.9, losing 2 of its 3 peers: more
+# than the default allows (fewer than half). Refused before any file is touched.
+play_fails -e '{"peerage_node_list": ["app@10.0.0.9"]}'
+for host in "${HOSTS[@]}"; do
+    fatal "${host}" | grep -qF "peerage: the shrink guard refused this peer list: ${OUT}/${host}/sys.config would lose 2 of its 3 peers"
+    fatal "${host}" | grep -qF "a run may remove fewer than half of the previous peers (peerage_max_removed unset)."
+    fatal "${host}" | grep -qF "set peerage_allow_shrink=true or raise peerage_max_removed; no file was changed."
+done
+fatal n1 | grep -qF "${OUT}/n1/sys.config would lose 2 of its 3 peers (app@10.0.0.2, app@10.0.0.3)"
+[ "$(snapshot)" = "${written}" ]
+# peerage_max_removed=1 is not enough either; the message names the limit.
+play_fails -e '{"peerage_node_list": ["app@10.0.0.9"]}' -e peerage_max_removed=1
+fatal n2 | grep -qF "${OUT}/n2/sys.config would lose 2 of its 3 peers (app@10.0.0.1, app@10.0.0.3)"
+fatal n2 | grep -qF "a run may remove peerage_max_removed=1."
+[ "$(snapshot)" = "${written}" ]
+# Allowed on purpose, under --check: it would change, and nothing is written.
+play --check -e '{"peerage_node_list": ["app@10.0.0.9"]}' -e peerage_allow_shrink=true
+[ "$(changed_count)" -gt 0 ]
 [ "$(snapshot)" = "${written}" ]
 
 # An empty result never replaces a working list, even with peerage_min_peers=0.
@@ -129,6 +152,7 @@ fatal n2 | grep -qF "peerage: peerage_files[1] (dest ${OUT}/n2/second.config): i
 [ ! -e "${OUT}/n2/first.json" ] && [ ! -e "${OUT}/n2/second.config" ]
 [ -e "${OUT}/n1/first.json" ] && [ -e "${OUT}/n1/second.config" ]
 rm -f "${OUT}"/n*/first.json "${OUT}"/n*/second.config
+grep -lE 'first.json|second.config' "${OUT}"/n*/state/files/*.json | xargs rm
 # n1 and n3 wrote, so their handler ran: only its record changed.
 [ "$(grep -v notified <<<"$(snapshot)")" = "$(grep -v notified <<<"${written}")" ]
 written="$(snapshot)"
@@ -204,25 +228,29 @@ for chosen in "peerage_via=${ELSEWHERE}/evil.py" peerage_via=ansible.builtin.pip
     [ "$(snapshot)" = "${written}" ]
 done
 # Chosen by the operator, on the command line, the same file runs.
-play -e "peerage_via=${ELSEWHERE}/evil.py" -e peerage_allow_any_provider_path=true -e peerage_include_self=false
+# (A deliberate change of the whole list: peerage_allow_shrink lifts the shrink guard.)
+play -e "peerage_via=${ELSEWHERE}/evil.py" -e peerage_allow_any_provider_path=true -e peerage_include_self=false \
+    -e peerage_allow_shrink=true
 [ "$(cat "${ELSEWHERE}/evil-ran")" = loaded ]
 echo '["app@10.6.6.6"]' | cmp - "${OUT}/n1/peers.json"
 
 # --- other providers ---------------------------------------------------------
 # A custom provider on the controller: its names are validated, deduplicated and sorted.
-play -e peerage_via=static_peers -e "{\"peerage_provider_paths\": [\"${HERE}/providers\"]}" -e peerage_include_self=false
+play -e peerage_via=static_peers -e "{\"peerage_provider_paths\": [\"${HERE}/providers\"]}" -e peerage_include_self=false \
+    -e peerage_allow_shrink=true
 echo '["app@10.0.0.8","app@10.0.0.9"]' | cmp - "${OUT}/n1/peers.json"
 [ "$(cat "${OUT}/n1/notified")" = "${RUN}" ]
 
 # self names each host itself, also when discovered on the controller.
-play -e peerage_via=self
+play -e peerage_via=self -e peerage_allow_shrink=true
 echo '["app@10.0.0.2"]' | cmp - "${OUT}/n2/peers.json"
 echo '["app@10.0.0.3"]' | cmp - "${OUT}/n3/peers.json"
 
 # peerage_allow_empty writes an empty discovery: each host then names only itself.
-play -e '{"peerage_node_list": []}' -e peerage_min_peers=0 -e peerage_allow_empty=true
+play -e '{"peerage_node_list": []}' -e peerage_min_peers=0 -e peerage_allow_empty=true -e peerage_allow_shrink=true
 echo '["app@10.0.0.1"]' | cmp - "${OUT}/n1/peers.json"
-play -e '{"peerage_node_list": []}' -e peerage_min_peers=0 -e peerage_allow_empty=true -e peerage_include_self=false
+play -e '{"peerage_node_list": []}' -e peerage_min_peers=0 -e peerage_allow_empty=true -e peerage_include_self=false \
+    -e peerage_allow_shrink=true
 echo '[]' | cmp - "${OUT}/n1/peers.json"
 
 # Back to the cluster's list: the files are as the first run wrote them.
@@ -257,3 +285,77 @@ if named -e '{"peerage_node_list": ["app@web1.bars.test", "app@web2.bars.test"]}
 fi
 fatal web1.bars.test | grep -qF "peerage: peerage_include_self=true would add this host as app@web1, but the peers found include app@web1.bars.test, the same host spelled otherwise; a node has one name, so the list would name a node that no host is. Set peerage_address to web1.bars.test"
 echo '["app@10.0.0.5","app@10.0.0.6"]' | cmp - "${OUT}/web1.bars.test/peers.json"
+
+# --- a file that is or was secret is never shown in a diff --------------------
+# A release_env file with a cookie, then the same entry without it (the cookie
+# moved elsewhere): --check --diff and a real run with --diff name the node
+# names, never the old cookie.
+release_env() {
+    printf '{"peerage_files": [{"dest": "%s/{{ inventory_hostname }}/release.env", "format": "release_env", "options": %s}]}' \
+        "${OUT}" "$1"
+}
+play --limit n1 -e "$(release_env '{"cookie": "OLDSECRETCOOKIE"}')"
+[ "$(stat -c %a "${OUT}/n1/release.env")" = 600 ]
+grep -qx 'RELEASE_COOKIE="OLDSECRETCOOKIE"' "${OUT}/n1/release.env"
+for mode in --check ""; do
+    play --limit n1 --diff ${mode} -e "$(release_env '{}')" -e peerage_app_name=other -e peerage_include_self=false
+    if grep -q OLDSECRETCOOKIE "${OUT}/play.log"; then exit 1; fi
+    grep -qxF -- "${OUT}/n1/release.env: a secret file, its content is not shown" "${OUT}/play.log"
+    grep -qxF -- 'node names added: other@10.0.0.1' "${OUT}/play.log"
+    grep -qxF -- 'node names removed: app@10.0.0.1' "${OUT}/play.log"
+done
+if grep -q OLDSECRETCOOKIE "${OUT}/n1/release.env"; then exit 1; fi
+rm "${OUT}/n1/release.env"
+
+# --- the pending-restart marker -----------------------------------------------
+# Until the restart step acts on the marker, the role's handler restarts
+# peerage_service, which does not exist here: those runs fail in the handler,
+# after the write step has left its marker.
+MARKED="$(mktemp -d /tmp/peerage-role-marker.XXXXXX)"
+trap 'rm -rf "${OUT}" "${ELSEWHERE}" "${MARKED}"' EXIT
+marked() {
+    ansible-playbook -i "${HERE}/inventory.ini" "${HERE}/site.yml" -e "out_dir=${MARKED}" -e run_id=marked \
+        -e 'peerage_service=svc-{{ inventory_hostname }}' "$@" 2>&1 | tee "${OUT}/play.log"
+}
+marker() {
+    cat "${MARKED}/$1/state/svc-$1.pending"
+}
+handler_failed() {
+    [ "$(grep -c '^fatal: ' "${OUT}/play.log")" -eq "${1:-3}" ]
+    grep -q 'RUNNING HANDLER \[peerage.peerage.peerage : Restart the clustered service\]' "${OUT}/play.log"
+}
+# --check on new hosts: no file, no record, no marker.
+marked --check && exit 1
+handler_failed
+[ -z "$(find "${MARKED}" -type f)" ]
+# New hosts: "start", whatever the restart mode but never.
+marked -e peerage_restart=never && exit 1
+handler_failed
+for host in "${HOSTS[@]}"; do [ ! -e "${MARKED}/${host}/state/svc-${host}.pending" ]; done
+rm -rf "${MARKED:?}"/*
+marked && exit 1
+handler_failed
+for host in "${HOSTS[@]}"; do
+    [ "$(marker "${host}")" = start ]
+    [ "$(stat -c %a "${MARKED}/${host}/state/svc-${host}.pending")" = 600 ]
+done
+# A marker is kept until the restart step removes it, also when nothing changes.
+marked
+for host in "${HOSTS[@]}"; do [ "$(marker "${host}")" = start ]; done
+rm "${MARKED}"/n*/state/svc-n*.pending
+# A member whose file changed: no marker under new_hosts (updated, not restarted)...
+marked -e '{"peerage_node_list": ["app@10.0.0.1", "app@10.0.0.2", "app@10.0.0.3", "app@10.0.0.4"]}' && exit 1
+handler_failed
+for host in "${HOSTS[@]}"; do [ ! -e "${MARKED}/${host}/state/svc-${host}.pending" ]; done
+# ...and "restart" under rolling; --check writes none.
+marked --check -e peerage_restart=rolling && exit 1
+handler_failed
+for host in "${HOSTS[@]}"; do [ ! -e "${MARKED}/${host}/state/svc-${host}.pending" ]; done
+marked -e peerage_restart=rolling && exit 1
+handler_failed
+for host in "${HOSTS[@]}"; do [ "$(marker "${host}")" = restart ]; done
+# A service name that would leave the state folder is refused.
+ansible-playbook -i "${HERE}/inventory.ini" "${HERE}/site.yml" -e "out_dir=${MARKED}" -e run_id=marked \
+    -e 'peerage_service=../escape' 2>&1 | tee "${OUT}/play.log" && exit 1
+fatal n1 | grep -qF "peerage: invalid peerage_service '../escape': a service name may not contain '/' or start with '.'"
+[ ! -e "${MARKED}/n1/escape.pending" ]

@@ -22,7 +22,7 @@ PACKAGE = COLLECTION + ".module_utils"
 # never a package of its own layer or of a higher one. docs/architecture.md shows the same.
 LAYERS = (
     ("",),
-    ("udp", "render", "health"),
+    ("udp", "render", "health", "write"),
     ("providers",),
 )
 RANK = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}

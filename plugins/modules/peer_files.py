@@ -1,0 +1,195 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: peer_files
+author:
+  - peerage.peerage maintainers (@peerage)
+short_description: Write a host's peer files in one go, with the shrink guard and a pending-restart marker
+version_added: 0.2.0
+description:
+  - The write step of the P(peerage.peerage.peerage#role) role, one task and one module execution per host for
+    all of its files.
+  - Its action plugin, on the controller, checks each entry of O(files) and renders it (a built-in format with
+    O(peers), or the entry's C(src) template with the host's variables, as M(ansible.builtin.template) does).
+    The module, on the host, reads each file's previous node names (its state record in O(state_dir), else the
+    node names in the file's current text), refuses a list that removes too many of them (the shrink guard),
+    writes each changed file atomically with its final owner and mode before any byte, records the names it
+    wrote, and writes the pending-restart marker of O(service).
+  - A refusal, of an entry or of the shrink guard, comes before any file of the host is touched.
+options:
+  files:
+    description:
+      - The files to write, as the role's C(peerage_files) (see the role's documentation).
+      - Each entry has C(dest) and exactly one of C(format) (a built-in format, rendered with O(peers); a
+        C(release_env) file names O(self_name)) or C(src) (a template on the controller), and optionally
+        C(options), C(owner), C(group), C(mode) (octal), C(backup) and C(validate) (a command with C(%s)).
+    type: list
+    elements: dict
+    required: true
+  peers:
+    description:
+      - The host's guarded peer list.
+    type: list
+    elements: str
+    required: true
+  self_name:
+    description:
+      - This host's own node name, which a C(release_env) file names.
+    type: str
+  state_dir:
+    description:
+      - The folder on the host for the state records and the pending-restart markers; made with mode 0700.
+    type: path
+    default: /var/lib/peerage
+  service:
+    description:
+      - The service whose pending-restart marker (C(<state_dir>/<service>.pending)) the module writes; empty for none.
+      - May not contain C(/) or start with C(.).
+    type: str
+    default: ""
+  restart:
+    description:
+      - Which hosts the marker asks to start or restart. V(new_hosts) (a host none of whose files existed
+        before is started), V(rolling) and V(all) (also a host whose file changed is restarted), V(never).
+    type: str
+    choices: [new_hosts, rolling, all, never]
+    default: new_hosts
+  max_removed:
+    description:
+      - How many of a file's previous peers one run may remove. When not set, fewer than half of them.
+    type: int
+  allow_shrink:
+    description:
+      - Lift the shrink guard for this run.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.files
+attributes:
+  check_mode:
+    support: full
+    details: Reads and judges as a real run does; writes no file, record or marker.
+  diff_mode:
+    support: full
+    details: A file that is or was secret (C(release_env) with a cookie, mode 0600 now or before) is never shown;
+      its diff names the node names added and removed.
+  platform:
+    platforms: posix
+  safe_file_operations:
+    support: full
+  vault:
+    support: none
+seealso:
+  - module: peerage.peerage.discover
+"""
+
+EXAMPLES = r"""
+- name: Write the Erlang peers file of each host
+  peerage.peerage.peer_files:
+    files:
+      - dest: /etc/myapp/sys.config
+        format: erlang_config
+    peers: "{{ peerage_peers }}"
+    service: myapp
+    state_dir: /var/lib/peerage
+  register: written
+"""
+
+RETURN = r"""
+pending:
+  description: What the restart step must do on this host for O(service) (V(none) without a service).
+  returned: success
+  type: str
+  sample: start
+files:
+  description: Per file, whether it changed, whether it is new (no file before), and the node names added and removed.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"dest": "/etc/myapp/sys.config", "changed": true, "new": false, "added": ["app@10.0.0.4"], "removed": []}]
+added:
+  description: The node names joined over the host's peer files, sorted.
+  returned: success
+  type: list
+  elements: str
+  sample: ["app@10.0.0.4"]
+removed:
+  description: The node names left over the host's peer files, sorted.
+  returned: success
+  type: list
+  elements: str
+  sample: []
+updated_not_restarted:
+  description: A file of a host already in the cluster changed, and no start or restart is pending for it.
+  returned: success
+  type: bool
+  sample: true
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, guarded_run
+from ansible_collections.peerage.peerage.plugins.module_utils.write.host_files import RESTART_MODES, write_host_files
+
+# The action plugin replaces each entry of files by what the module writes: dest, content (rendered),
+# names (the node names it holds), guarded (false for release_env), sensitive, mode, owner, group,
+# backup, validate. peers and self_name are used by the action plugin only.
+ARGUMENT_SPEC = {
+    "files": {"type": "list", "elements": "dict", "required": True},
+    "peers": {"type": "list", "elements": "str", "required": True},
+    "self_name": {"type": "str"},
+    "state_dir": {"type": "path", "default": "/var/lib/peerage"},
+    "service": {"type": "str", "default": ""},
+    "restart": {"type": "str", "default": "new_hosts", "choices": list(RESTART_MODES)},
+    "max_removed": {"type": "int"},
+    "allow_shrink": {"type": "bool", "default": False},
+}
+
+
+def run(module):
+    params = module.params
+
+    def validate(command, path):
+        if "%s" not in command:
+            raise PeerageError("validate must contain %%s, the new file's path: %s" % command)
+        rc, out, err = module.run_command(command % path)
+        if rc != 0:
+            raise PeerageError(
+                "validate refused the new file (%s, exit %d): %s; the file was left as it was"
+                % (command, rc, (err or out).strip())
+            )
+
+    def write():
+        result = write_host_files(
+            params["files"],
+            params["state_dir"],
+            service=params["service"],
+            restart=params["restart"],
+            max_removed=params["max_removed"],
+            allow_shrink=params["allow_shrink"],
+            check_mode=module.check_mode,
+            diff_mode=module._diff,
+            backup=module.backup_local,
+            validate=validate,
+        )
+        module.exit_json(**result)
+
+    guarded_run(module, write)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()
