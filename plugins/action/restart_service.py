@@ -38,8 +38,9 @@ class ActionModule(ActionBase):
         done = "started" if pending == "start" else args["state"]
         result.update(changed=False, done="none", pending=pending, left_pending=False)
 
-        # One rollout per restart task: its hosts share the task (one include for the play batch).
-        rollout = "%s|%s" % (self._task._uuid, service)
+        # One rollout per restart task: its hosts share the task (one include for the play batch). Not
+        # the service: it may be named per host.
+        rollout = str(self._task._uuid)
         rollouts = Rollouts.for_this_run() if args["rolling"] else None
         stopped_at = rollouts.stopped_at(rollout) if rollouts else None
         if stopped_at is not None:

@@ -44,7 +44,10 @@ def host_changes(written: Any, restarted: Any) -> dict[str, Any]:
         done = str(restarted.get("done") or "none")
         pending = str(restarted.get("pending") or pending)
         left_pending = bool(restarted.get("left_pending"))
+    files = [_mapping(entry) for entry in written.get("files") or []]
     return {
+        # A host none of whose files existed before: what it names is not news to the cluster.
+        "new": bool(files) and all(entry.get("new") for entry in files),
         "added": sorted(set(_names(written.get("added")))),
         "removed": sorted(set(_names(written.get("removed")))),
         "done": done,
@@ -57,9 +60,11 @@ def host_changes(written: Any, restarted: Any) -> dict[str, Any]:
 def role_changes(hosts: Sequence[str], written: Mapping[str, Any], restarted: Mapping[str, Any]) -> dict[str, Any]:
     """``peerage_changes``: per host, and the totals over ``hosts`` (the play batch, in play order)."""
     per_host = {host: host_changes(written.get(host), restarted.get(host)) for host in hosts}
+    # Joined: what the members' lists gained; on a first deploy (every host new), everything.
+    members = [entry for entry in per_host.values() if not entry["new"]] or list(per_host.values())
     return {
         "hosts": per_host,
-        "added": sorted({name for entry in per_host.values() for name in entry["added"]}),
+        "added": sorted({name for entry in members for name in entry["added"]}),
         "removed": sorted({name for entry in per_host.values() for name in entry["removed"]}),
         "started": [host for host, entry in per_host.items() if entry["done"] == "started"],
         "restarted": [host for host, entry in per_host.items() if entry["done"] in RESTARTED],

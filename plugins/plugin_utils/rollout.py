@@ -14,7 +14,8 @@ ran on every host). So the restart action keeps the stop itself: the first
 host that fails writes a mark naming itself, and every later host of the
 same rollout reads it before restarting anything and is left pending.
 
-A rollout is one restart task of one role call (its task id): two role calls
+A rollout is one restart task of one role call (its task id, which every
+host of the play batch shares, whatever per-host service name): two role calls
 in one play, an ``include_role`` loop, or the next play each roll out on
 their own. Marks live in a private folder ``peerage-rollouts`` inside
 Ansible's local temporary folder of this run (as the run cache's answers

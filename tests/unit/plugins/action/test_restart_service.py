@@ -103,6 +103,14 @@ def test_after_a_failed_host_the_rollout_leaves_later_hosts_pending(rollouts):
     assert "the rollout stopped at h2" in result["msg"]
 
 
+def test_the_rollout_stops_also_for_services_named_per_host(rollouts):
+    run_action(rollouts, Host(gate_fails=True), name="h2", rolling=True, service="app-h2")
+    later = Host()
+    result = run_action(rollouts, later, name="h3", rolling=True, service="app-h3")
+    assert later.calls == []
+    assert result["msg"].startswith("app-h3 was not restarted: the rollout stopped at h2")
+
+
 def test_a_service_that_does_not_start_stops_the_rollout_too(rollouts):
     failing = Host(service_fails=True)
     result = run_action(rollouts, failing, name="h1", rolling=True)

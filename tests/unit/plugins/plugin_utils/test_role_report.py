@@ -14,15 +14,18 @@ NEW = ["app@10.0.0.4"]
 def test_a_grow_with_new_hosts_starts_the_new_host_and_reports_the_members_as_updated():
     written = {
         "h1": {"pending": "none", "added": NEW, "removed": [], "updated_not_restarted": True},
-        "h4": {"pending": "start", "added": ["app@10.0.0.1", "app@10.0.0.4"], "removed": []},
+        "h4": {"pending": "start", "added": ["app@10.0.0.1", "app@10.0.0.4"], "removed": [],
+               "files": [{"dest": "/etc/app/sys.config", "new": True}]},
     }
     restarted = {"h4": {"done": "started", "pending": "none", "left_pending": False}}
     changes = role_changes(["h1", "h4"], written, restarted)
-    assert changes["added"] == ["app@10.0.0.1", "app@10.0.0.4"]
+    # What h4 names is not news: only h4 joined the members' lists.
+    assert changes["added"] == ["app@10.0.0.4"]
+    assert changes["hosts"]["h4"]["new"] is True
     assert (changes["started"], changes["restarted"], changes["pending"]) == (["h4"], [], [])
     assert changes["updated_not_restarted"] == ["h1"]
     assert summary_line(changes, "app") == (
-        "peerage (app): joined: app@10.0.0.1, app@10.0.0.4; started: h4; "
+        "peerage (app): joined: app@10.0.0.4; started: h4; "
         "file updated, takes effect at next start: h1")
 
 
@@ -51,5 +54,11 @@ def test_a_restart_result_of_another_role_call_is_not_read():
 
 def test_no_write_result_is_no_change():
     changes = role_changes(["h1"], {}, {})
-    assert changes["hosts"]["h1"] == {"added": [], "removed": [], "done": "none", "pending": "none",
+    assert changes["hosts"]["h1"] == {"new": False, "added": [], "removed": [], "done": "none", "pending": "none",
                                       "left_pending": False, "updated_not_restarted": False}
+
+
+def test_on_a_first_deploy_every_name_joined():
+    new_host = {"pending": "start", "added": ["app@h1", "app@h2"], "files": [{"new": True}]}
+    written = {"h1": new_host, "h2": new_host}
+    assert role_changes(["h1", "h2"], written, {})["added"] == ["app@h1", "app@h2"]
