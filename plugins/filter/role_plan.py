@@ -22,7 +22,7 @@ import yaml
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
-from ansible_collections.peerage.peerage.plugins.plugin_utils import role_plan, systemd_command
+from ansible_collections.peerage.peerage.plugins.plugin_utils import role_plan, role_report, systemd_command
 from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError, never_templated
 
 
@@ -161,6 +161,20 @@ def systemd_command_line(argv: t.Any) -> str:
     return t.cast(str, _call(systemd_command.command_line, argv))
 
 
+def role_changes(hosts: t.Any, hostvars: t.Any) -> dict[str, t.Any]:
+    """``peerage_changes`` of one role call, from the registered results of ``hosts`` in ``hostvars``."""
+    names = [str(host) for host in hosts]
+    written = {host: hostvars[host].get("__peerage_written") for host in names}
+    restarted = {host: hostvars[host].get("__peerage_restarted") for host in names}
+    changes = role_report.role_changes(names, written, restarted)
+    return changes
+
+
+def role_changes_line(changes: t.Any, service: str = "") -> str:
+    """The one console line that says what a role call changed."""
+    return role_report.summary_line(changes, service)
+
+
 class FilterModule:
     """peerage.peerage filters of the role."""
 
@@ -172,4 +186,6 @@ class FilterModule:
             "files_to_write": files_to_write,
             "provider_option_names": provider_option_names,
             "systemd_command_line": systemd_command_line,
+            "role_changes": role_changes,
+            "role_changes_line": role_changes_line,
         }

@@ -206,15 +206,15 @@ def _answer(entry: dict[str, Any]) -> list[str]:
 # ------------------------------------------------------------- the folder
 
 
-def open_folder(run_folder: str) -> str:
-    """Return the cache folder inside ``run_folder``, made private (0700) if new, checked if not."""
-    folder = os.path.join(run_folder, FOLDER_NAME)
+def open_folder(run_folder: str, name: str = FOLDER_NAME, what: str = "the run's cache folder") -> str:
+    """Return the folder ``name`` inside ``run_folder``, made private (0700) if new, checked if not."""
+    folder = os.path.join(run_folder, name)
     try:
         os.mkdir(folder, 0o700)
     except FileExistsError:
         pass
     try:
-        check_folder(folder, "the run's cache folder", private=True)
+        check_folder(folder, what, private=True)
     except UnsafePath as exc:
         raise CacheUnusable(str(exc)) from exc
     return folder

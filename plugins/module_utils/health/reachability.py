@@ -169,3 +169,38 @@ def describe_failure(result, timeout):
     reasons = ", ".join("%s (%s)" % (peer, result["errors"].get(peer, "not tried")) for peer in result["not_reachable"])
     return "%d of %d peer(s) answered on TCP port %d within %ss, %s required; unreachable: %s" % (
         len(result["reachable"]), total, result["port"], timeout, wanted, reasons)
+
+
+class PortUnreachable(PeerageError):
+    """One address did not accept a TCP connection before the deadline; ``waited`` and ``error`` say more."""
+
+    def __init__(self, message, waited, error):
+        super(PortUnreachable, self).__init__(message)
+        self.waited = waited
+        self.error = error
+
+
+def wait_for_port(host, port, timeout, connect_timeout=DEFAULT_CONNECT_TIMEOUT, interval=0.2,
+                  connect=socket.create_connection, clock=time.monotonic, sleep=time.sleep):
+    """Try ``host:port`` until it accepts a TCP connection; return the seconds waited.
+
+    The health gate after a service (re)start: a service that takes a moment
+    to start refuses connections at first, so a refusal is retried every
+    ``interval`` seconds until ``timeout`` seconds passed. Raises
+    :class:`PortUnreachable` naming the address, the port and the time waited.
+    """
+    port = check_port(port)
+    timeout = _seconds("timeout", timeout, DEFAULT_TIMEOUT)
+    connect_timeout = _seconds("connect_timeout", connect_timeout, DEFAULT_CONNECT_TIMEOUT) or DEFAULT_CONNECT_TIMEOUT
+    started = clock()
+    deadline = started + timeout
+    while True:
+        error = try_connect(host, port, max(0.05, min(connect_timeout, deadline - clock())), connect)
+        waited = round(clock() - started, 3)
+        if error is None:
+            return waited
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise PortUnreachable("%s did not answer on TCP port %d within %gs (waited %ss; last error: %s)" % (
+                host, port, timeout, waited, error), waited, error)
+        sleep(min(interval, remaining))

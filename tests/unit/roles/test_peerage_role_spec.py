@@ -21,7 +21,7 @@ from ansible_collections.peerage.peerage.plugins.plugin_utils.role_plan import r
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "peerage"
 # What the role sets for templates and later tasks, not what it reads.
-OUTPUTS = {"peerage_peers", "peerage_file"}
+OUTPUTS = {"peerage_peers", "peerage_file", "peerage_changes"}
 
 
 # The entry point of the role's spec: not "main", for which Ansible would add a check task on every host.
@@ -71,3 +71,15 @@ def test_the_secret_is_documented_as_no_log_and_left_out_of_the_settings_check()
     assert "default" not in secret  # unset means no secret, never an empty one
     assert "Vault" in " ".join(secret["description"])
     assert [name for name, spec in options.items() if spec.get("no_log")] == ["peerage_secret"]
+
+
+def test_no_handler_restarts_the_service():
+    # A handler is shared by name between role calls of a play: Ansible runs one copy, with one call's
+    # variables. The restart is a task of the role call (tasks/restart.yml).
+    for handler in load("handlers/main.yml"):
+        assert not {"ansible.builtin.service", "service", "ansible.legacy.service"} & set(handler)
+    restart = load("tasks/restart.yml")
+    assert [next(iter(set(task) & {"peerage.peerage.restart_service"})) for task in restart] == [
+        "peerage.peerage.restart_service"]
+    write = next(task for task in load("tasks/main.yml") if "notify" in task)
+    assert write["notify"] == "{{ peerage_notify }}"

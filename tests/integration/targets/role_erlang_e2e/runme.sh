@@ -137,7 +137,7 @@ start_cluster_and_check() {
             -noshell -detached)
     done
     (cd "${NODES}/h1" && lab exec --state "${STATE}" --host h1 -- env HOME="${NODES}/h1" \
-        escript "${HERE}/cluster_check.escript" "probe@$(address h1)" "${COOKIE}" 60000 "${nodes[@]}")
+        escript "${LAB_FILES}/cluster_check.escript" "probe@$(address h1)" "${COOKIE}" 60000 "${nodes[@]}")
     elapsed=$((($(date +%s%N) - started) / 1000000))
     echo "E2E: via ${provider}: ${#HOSTS[@]} Erlang nodes saw each other ${elapsed} ms after the first one was started"
 }

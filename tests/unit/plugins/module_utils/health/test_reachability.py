@@ -14,9 +14,11 @@ import pytest
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import NodeNameError, OptionError
 from ansible_collections.peerage.peerage.plugins.module_utils.health.reachability import (
     PeersUnreachable,
+    PortUnreachable,
     parse_require,
     try_connect,
     wait_for_peers,
+    wait_for_port,
 )
 
 
@@ -213,3 +215,29 @@ def test_real_wait_on_loopback():
             # 127.0.0.2 is loopback too, but nothing listens on it.
             wait_for_peers(["app@127.0.0.1", "app@127.0.0.2"], port=port, timeout=0)
         assert caught.value.result["errors"] == {"app@127.0.0.2": "connection refused"}
+
+
+def test_wait_for_port_retries_a_service_that_takes_a_moment_to_start():
+    network = FakeNetwork(up={"10.0.0.5": 4})
+    waited = wait_for_port("10.0.0.5", 4369, 10, interval=0.5, connect=network.connect, clock=network.clock,
+                           sleep=network.sleep)
+    assert waited == 1.5
+    assert [attempt[0] for attempt in network.attempts] == [1, 2, 3, 4]
+
+
+def test_wait_for_port_names_the_address_the_port_and_the_time_waited():
+    network = FakeNetwork()
+    with pytest.raises(PortUnreachable) as failure:
+        wait_for_port("10.0.0.5", 25672, 2, interval=0.5, connect=network.connect, clock=network.clock,
+                      sleep=network.sleep)
+    assert str(failure.value) == (
+        "10.0.0.5 did not answer on TCP port 25672 within 2s (waited 2.0s; last error: connection refused)")
+    assert (failure.value.waited, failure.value.error) == (2.0, "connection refused")
+
+
+def test_wait_for_port_stops_at_the_deadline_with_a_silent_host():
+    network = FakeNetwork(silent=["10.0.0.5"])
+    with pytest.raises(PortUnreachable) as failure:
+        wait_for_port("10.0.0.5", 4369, 3, connect=network.connect, clock=network.clock, sleep=network.sleep)
+    assert failure.value.error == "no answer within the connect timeout"
+    assert failure.value.waited == 3.0

@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) peerage.peerage contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: restart_service
+author:
+  - peerage.peerage maintainers (@peerage)
+short_description: Start or restart a clustered service where a restart is pending, behind a health gate
+version_added: 0.2.0
+description:
+  - The restart step of the P(peerage.peerage.peerage#role) role, one task per host.
+  - Starts (O(pending=start)) or restarts (O(pending=restart)) O(service) with M(ansible.builtin.service),
+    which works with systemd and with init scripts; then waits until the host answers on TCP O(port) at
+    O(address), for at most O(timeout) seconds (the health gate); then removes the pending-restart
+    marker O(marker), so a restart that did not happen is done by the next run.
+  - A host that does not come back fails, naming the host, the port and the seconds waited; its marker
+    is kept.
+  - With O(rolling=true) (run it with C(throttle=1)), a failed host stops the rollout of this service
+    for the rest of the play; the hosts after it are not restarted, their markers are kept, and they
+    are reported with RV(left_pending). Ansible itself would go on to the next host.
+  - In check mode nothing is started, restarted or removed; the task reports what it would do.
+options:
+  service:
+    description: The service to start or restart.
+    type: str
+    required: true
+  pending:
+    description:
+      - What is pending on this host. V(start) (a new host) starts the service; V(restart) (a member whose
+        file changed) restarts it with O(state).
+    type: str
+    choices: [start, restart]
+    required: true
+  state:
+    description: How a pending restart is done.
+    type: str
+    choices: [restarted, reloaded]
+    default: restarted
+  address:
+    description: The host's own address, where the health gate connects (from the host itself).
+    type: str
+    required: true
+  port:
+    description: The TCP port that answers once the service is up.
+    type: int
+    required: true
+  timeout:
+    description: Seconds the health gate waits for O(port) after the (re)start.
+    type: float
+    default: 120
+  marker:
+    description: The pending-restart marker on the host, removed once the health gate passed.
+    type: path
+    required: true
+  rolling:
+    description:
+      - Stop the rollout of O(service) for the rest of the play at the first host that fails, and leave
+        the later hosts pending.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Nothing is started or restarted and no marker is removed; the result says what would be done.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+seealso:
+  - module: ansible.builtin.service
+  - module: peerage.peerage.wait_for_peers
+"""
+
+EXAMPLES = r"""
+- name: Restart the cluster one host at a time, each back on its distribution port before the next
+  peerage.peerage.restart_service:
+    service: rabbitmq-server
+    pending: restart
+    address: "{{ ansible_host }}"
+    port: 25672
+    marker: /var/lib/peerage/rabbitmq-server.pending
+    rolling: true
+  throttle: 1
+"""
+
+RETURN = r"""
+done:
+  description: What was done to the service, V(started), V(restarted) or V(reloaded); V(none) when nothing was.
+  returned: always
+  type: str
+  sample: restarted
+pending:
+  description: What is still pending on this host after the task, V(none) once the health gate passed.
+  returned: always
+  type: str
+  sample: none
+left_pending:
+  description: True when the host was not restarted because the rollout stopped at an earlier host.
+  returned: always
+  type: bool
+  sample: false
+stopped_at:
+  description: The host at which the rollout stopped, when it did.
+  returned: when the rollout stopped
+  type: str
+  sample: node2
+port:
+  description: The TCP port of the health gate.
+  returned: when the health gate ran
+  type: int
+  sample: 4369
+waited:
+  description: Seconds the health gate waited for the port.
+  returned: when the health gate ran
+  type: float
+  sample: 1.25
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import guarded_run
+from ansible_collections.peerage.peerage.plugins.module_utils.health.reachability import (
+    PortUnreachable,
+    wait_for_port,
+)
+from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import remove
+
+ARGUMENT_SPEC = {
+    "service": {"type": "str", "required": True},
+    "pending": {"type": "str", "choices": ["start", "restart"], "required": True},
+    "state": {"type": "str", "choices": ["restarted", "reloaded"], "default": "restarted"},
+    "address": {"type": "str", "required": True},
+    "port": {"type": "int", "required": True},
+    "timeout": {"type": "float", "default": 120},
+    "marker": {"type": "path", "required": True},
+    "rolling": {"type": "bool", "default": False},
+}
+
+
+def run(module):
+    """The on-host half, after the action plugin (re)started the service: the health gate and the marker."""
+    params = module.params
+
+    def gate():
+        try:
+            waited = wait_for_port(params["address"], params["port"], params["timeout"])
+        except PortUnreachable as exc:
+            module.fail_json(msg=str(exc), port=params["port"], waited=exc.waited, pending=params["pending"],
+                             done="none", left_pending=False, reason="failed")
+        if not module.check_mode:
+            remove(params["marker"])
+        module.exit_json(changed=False, port=params["port"], waited=waited, pending="none", done="none",
+                         left_pending=False)
+
+    guarded_run(module, gate)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()
