@@ -20,7 +20,7 @@ options:
       - The same question means the same provider and the same values of every option that can change the
         answer (terms, O(app_name), O(allow_empty), the provider's options); O(log_results), O(cache) and
         O(cache_max_age) do not count. An option left unset counts as the provider's default, so the
-        C(peerage.peerage.dns) lookup and C(peerage.peerage.peers) with O(via=dns) share one answer.
+        C(peerage.peerage.dns) lookup and C(peerage.peerage.peers) with C(via=dns) share one answer.
       - Nothing is kept from one run to the next. The answers live in a private folder (0700, files 0600)
         inside Ansible's own temporary folder of the run, which Ansible removes when the run ends.
         File names are keyed hashes, and no option value is stored.

@@ -73,7 +73,6 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.files
 attributes:
   check_mode:
     support: full
@@ -84,10 +83,6 @@ attributes:
       its diff names the node names added and removed.
   platform:
     platforms: posix
-  safe_file_operations:
-    support: full
-  vault:
-    support: none
 seealso:
   - module: peerage.peerage.discover
 """

@@ -75,7 +75,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     DNSPYTHON_IMPORT_ERROR = exc
 
 
-
 class TcpRetryFailed(Exception):
     """A server answered over UDP with a truncated answer, and asking it again over TCP failed (``cause``)."""
 

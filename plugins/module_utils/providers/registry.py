@@ -64,6 +64,7 @@ BUILTIN_PROVIDERS = {
     "udp": _load_udp,
 }
 
+
 def builtin_provider(via):
     """Return the ``poll`` function of a built-in provider, or raise naming the allowed ones."""
     try:

@@ -142,7 +142,7 @@ case_bootstrap() {
     mark rerun-end
     [ "$(changed_count)" -eq 0 ]
     grep -A2 'Start or restart the service where it is pending' "${WORK}/play.log" | grep -q 'skipping: \[h1\]'
-    if grep -q 'Start or restart day2app' "${WORK}/play.log"; then exit 1; fi
+    if grep -q 'Start or restart behind a health gate: day2app' "${WORK}/play.log"; then exit 1; fi
     judge rerun --kept h1,h2,h3
 }
 

@@ -308,9 +308,9 @@ if grep -q OLDSECRETCOOKIE "${OUT}/n1/release.env"; then exit 1; fi
 rm "${OUT}/n1/release.env"
 
 # --- the pending-restart marker -----------------------------------------------
-# Until the restart step acts on the marker, the role's handler restarts
-# peerage_service, which does not exist here: those runs fail in the handler,
-# after the write step has left its marker.
+# The restart step acts on the marker where a start or restart is pending.
+# peerage_service does not exist here, so those runs fail in the restart step,
+# after the write step has left its marker, and the marker stays.
 MARKED="$(mktemp -d /tmp/peerage-role-marker.XXXXXX)"
 trap 'rm -rf "${OUT}" "${ELSEWHERE}" "${MARKED}"' EXIT
 marked() {
@@ -320,39 +320,42 @@ marked() {
 marker() {
     cat "${MARKED}/$1/state/svc-$1.pending"
 }
-handler_failed() {
-    [ "$(grep -c '^fatal: ' "${OUT}/play.log")" -eq "${1:-3}" ]
-    grep -q 'RUNNING HANDLER \[peerage.peerage.peerage : Restart the clustered service\]' "${OUT}/play.log"
+no_markers() {
+    for host in "${HOSTS[@]}"; do [ ! -e "${MARKED}/${host}/state/svc-${host}.pending" ]; done
 }
-# --check on new hosts: no file, no record, no marker.
-marked --check && exit 1
-handler_failed
+# restart_failed N: N hosts failed, in the restart step (a rolling restart stops at its first).
+restart_failed() {
+    [ "$(grep -c '^fatal: ' "${OUT}/play.log")" -eq "$1" ]
+    grep -q 'TASK \[peerage.peerage.peerage : Start or restart behind a health gate: svc-n[0-9]*\]' "${OUT}/play.log"
+    grep -q 'could not be started\|could not be restarted' "${OUT}/play.log"
+}
+# --check on new hosts: no file, no record, no marker, nothing started.
+marked --check
 [ -z "$(find "${MARKED}" -type f)" ]
 # New hosts: "start", whatever the restart mode but never.
-marked -e peerage_restart=never && exit 1
-handler_failed
-for host in "${HOSTS[@]}"; do [ ! -e "${MARKED}/${host}/state/svc-${host}.pending" ]; done
+marked -e peerage_restart=never
+no_markers
 rm -rf "${MARKED:?}"/*
 marked && exit 1
-handler_failed
+restart_failed 3
 for host in "${HOSTS[@]}"; do
     [ "$(marker "${host}")" = start ]
     [ "$(stat -c %a "${MARKED}/${host}/state/svc-${host}.pending")" = 600 ]
 done
-# A marker is kept until the restart step removes it, also when nothing changes.
-marked
+# A marker is kept until the restart step has done its work, also when nothing changes.
+marked && exit 1
+restart_failed 3
 for host in "${HOSTS[@]}"; do [ "$(marker "${host}")" = start ]; done
 rm "${MARKED}"/n*/state/svc-n*.pending
 # A member whose file changed: no marker under new_hosts (updated, not restarted)...
-marked -e '{"peerage_node_list": ["app@10.0.0.1", "app@10.0.0.2", "app@10.0.0.3", "app@10.0.0.4"]}' && exit 1
-handler_failed
-for host in "${HOSTS[@]}"; do [ ! -e "${MARKED}/${host}/state/svc-${host}.pending" ]; done
+marked -e '{"peerage_node_list": ["app@10.0.0.1", "app@10.0.0.2", "app@10.0.0.3", "app@10.0.0.4"]}'
+no_markers
+grep -qF 'file updated, takes effect at next start: n1, n2, n3' "${OUT}/play.log"
 # ...and "restart" under rolling; --check writes none.
-marked --check -e peerage_restart=rolling && exit 1
-handler_failed
-for host in "${HOSTS[@]}"; do [ ! -e "${MARKED}/${host}/state/svc-${host}.pending" ]; done
+marked --check -e peerage_restart=rolling
+no_markers
 marked -e peerage_restart=rolling && exit 1
-handler_failed
+restart_failed 1
 for host in "${HOSTS[@]}"; do [ "$(marker "${host}")" = restart ]; done
 # A service name that would leave the state folder is refused.
 ansible-playbook -i "${HERE}/inventory.ini" "${HERE}/site.yml" -e "out_dir=${MARKED}" -e run_id=marked \
