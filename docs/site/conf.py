@@ -57,6 +57,8 @@ ANSIBLE_DOCS = "https://docs.ansible.com/ansible/latest/"
 ANSIBLE_DOCS_PAGES = {
     "common_return_values": "reference_appendices/common_return_values.html",
     "ansible_configuration_settings": "reference_appendices/config.html",
+    # The note on modules that have an action plugin (peer_files, play_shape, restart_service).
+    "action_plugins": "plugins/action.html",
 }
 BUILTIN_PLUGIN_LABEL = re.compile(r"ansible_collections\.ansible\.builtin\.(\w+)_(\w+)\Z")
 
