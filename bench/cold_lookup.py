@@ -72,9 +72,11 @@ import json, sys, time
 import ansible.cli.playbook, ansible.executor.task_executor, ansible.plugins.strategy.linear, ansible.template
 from ansible import constants as C
 from ansible.parsing.dataloader import DataLoader
+from ansible.executor.process import worker
 from ansible.plugins.loader import init_plugin_loader, lookup_loader
 name, terms, options, collections, run_folder = json.loads(sys.argv[1])
 C.DEFAULT_LOCAL_TMP = run_folder
+worker.current_worker = object()  # set in a worker before it runs a task
 init_plugin_loader([collections])
 started = time.perf_counter()
 plugin = lookup_loader.get(name, loader=DataLoader(), templar=None)

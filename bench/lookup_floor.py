@@ -15,8 +15,11 @@ run's cache (the first host asks a local dnsmasq, setup_dns's fixture on a
 free port of 127.53.9.1, for 3 A records; the other hosts read its answer),
 of this checkout and of an earlier revision, and the play without a lookup
 (the baseline). Runs are interleaved in a shuffled order after one untimed
-warm-up play each. ms/host = (median play - median baseline) / hosts; the
-last column is that cost over the floor's.
+warm-up play each. ms/host = (median play - median baseline) / hosts, and
+that cost over the floor's, for the play's wall time and for the CPU time
+(user + system) of the play and every process it started: on a shared
+machine other work lengthens the wall time of a play far more than its CPU
+time. ``--against ''`` leaves the earlier revision out.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -50,7 +54,8 @@ PLAYBOOK = """\
 
 
 def run_play(workdir: Path, collections: list[Path], lookup: str, terms: list[str], options: dict,
-             expected: list[str], hosts: int) -> float:
+             expected: list[str], hosts: int) -> tuple[float, float]:
+    """The play's wall time and the CPU time (user + system) of it and every process it started, in seconds."""
     params = workdir / "params.json"
     params.write_text(json.dumps({"bench_lookup": lookup, "bench_terms": terms, "bench_options": options,
                                   "bench_expected": expected}))
@@ -60,17 +65,26 @@ def run_play(workdir: Path, collections: list[Path], lookup: str, terms: list[st
         del env[key]
     command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(workdir / "hosts.ini"),
                str(workdir / "play.yml"), "-e", "@%s" % params]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     if done.returncode != 0:
         raise RuntimeError("the play failed for %s:\n%s" % (lookup or "the baseline", done.stdout[-3000:]))
-    return wall
+    return wall, cpu
+
+
+def _children_cpu() -> float:
+    # The workers are waited for by ansible-playbook, which this process waits for: all of them count here.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--against", default="02b1699", help="the earlier revision (default 02b1699)")
+    parser.add_argument("--against", default="02b1699",
+                        help="the earlier revision (default 02b1699; an empty string: this checkout only)")
     parser.add_argument("--hosts", type=int, default=200, help="hosts in the play (default 200)")
     parser.add_argument("--runs", type=int, default=5, help="runs of every play (default 5)")
     parser.add_argument("--forks", type=int, default=10, help="ansible-playbook forks (default 10)")
@@ -80,11 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     import dns_server
     import make_zone
 
-    versions = {args.against: collection_of(args.against), "this checkout": collection_of(None)}
+    versions = {args.against: collection_of(args.against)} if args.against else {}
+    versions["this checkout"] = collection_of(None)
     floor = floor_collection()
     state = Path(tempfile.mkdtemp(prefix="peerage-bench-floor."))
     load_before = os.getloadavg()
     walls: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}
     try:
         zone_file, expected_file = make_zone.write(str(state))
         three = json.loads(Path(expected_file).read_text())["cases"]["three"]
@@ -114,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             items = list(plays.items())
             order.shuffle(items)
             for label, (collections, lookup, terms, options) in items:
-                walls.setdefault(label, []).append(
-                    run_play(workdir, collections, lookup, terms, options, expected, args.hosts))
+                wall, cpu = run_play(workdir, collections, lookup, terms, options, expected, args.hosts)
+                walls.setdefault(label, []).append(wall)
+                cpus.setdefault(label, []).append(cpu)
     finally:
         dns_server.stop(str(state))
         shutil.rmtree(state, ignore_errors=True)
@@ -124,15 +141,25 @@ def main(argv: list[str] | None = None) -> int:
           % (args.hosts, args.forks, args.runs))
     print("Load average (1, 5 min) %.2f, %.2f before, %.2f, %.2f after, on %d CPUs."
           % (*load_before[:2], *os.getloadavg()[:2], os.cpu_count() or 0))
-    baseline = statistics.median(walls["no lookup (baseline)"])
-    per_host = {label: (statistics.median(values) - baseline) * 1000 / args.hosts for label, values in walls.items()}
-    floor_cost = per_host["floor: bench.floor.constant"]
-    header = ("play", "play s", "ms/host", "vs floor")
+    print("Wall: the play's time; CPU: user + system time of the play and every process it started, which other"
+          " work on the machine disturbs less. ms/host = (median - baseline's median) / hosts.")
+    header = ("play", "wall s", "ms/host", "vs floor", "CPU s", "CPU ms/host", "vs floor")
     rows = []
-    for label, values in walls.items():
-        cost = "" if label.startswith("no lookup") else "%.1f" % per_host[label]
-        ratio = "" if label.startswith("no lookup") else "%.2fx" % (per_host[label] / floor_cost)
-        rows.append((label, "%.2f [%.2f-%.2f]" % (statistics.median(values), min(values), max(values)), cost, ratio))
+    costs = {}
+    for figures in (walls, cpus):
+        baseline = statistics.median(figures["no lookup (baseline)"])
+        costs[id(figures)] = {label: (statistics.median(values) - baseline) * 1000 / args.hosts
+                              for label, values in figures.items()}
+    for label in walls:
+        row = [label]
+        for figures in (walls, cpus):
+            values, per_host = figures[label], costs[id(figures)]
+            row.append("%.2f [%.2f-%.2f]" % (statistics.median(values), min(values), max(values)))
+            if label.startswith("no lookup"):
+                row += ["", ""]
+            else:
+                row += ["%.1f" % per_host[label], "%.2fx" % (per_host[label] / per_host["floor: bench.floor.constant"])]
+        rows.append(tuple(row))
     print_table(header, rows)
     return 0
 

@@ -57,8 +57,12 @@ _raw:
   sample: [myapp@10.0.0.5, myapp@10.0.0.6]
 """
 
-from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup import PeerageLookup
+from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup import PeerageLookup, register_lean_definitions
 
 
 class LookupModule(PeerageLookup):
     VIA = "dns"
+
+
+# Read in every worker that loads this lookup: its option definitions without parsing its docs.
+register_lean_definitions(__name__, LookupModule.VIA)

@@ -46,8 +46,12 @@ _raw:
   sample: [myapp@10.0.0.1, myapp@10.0.0.2]
 """
 
-from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup import PeerageLookup
+from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup import PeerageLookup, register_lean_definitions
 
 
 class LookupModule(PeerageLookup):
     VIA = "list"
+
+
+# Read in every worker that loads this lookup: its option definitions without parsing its docs.
+register_lean_definitions(__name__, LookupModule.VIA)

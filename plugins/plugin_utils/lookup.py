@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import sys
 import traceback
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,11 +23,13 @@ from ansible_collections.peerage.peerage.plugins.module_utils.provider_options i
     BUILTIN_PROVIDERS,
     CACHE_OPTIONS,
     CHOICE_OPTION,
+    DISCOVERY_OPTIONS,
+    OPTIONS,
     default_of,
     names_read_by,
     options_read,
 )
-from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import VARIABLE_PREFIX
+from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import VARIABLE_PREFIX, sources_of
 
 # Ansible loads a lookup afresh in every forked worker, for every host: this file imports only
 # what every lookup needs (the option names). The rest is imported by the path that needs it -
@@ -222,6 +225,53 @@ def _with_defaults(via: str, options: dict[str, Any]) -> dict[str, Any]:
 
 
 _PROVIDER_READS = {via: frozenset(names_read_by(via)) for via in BUILTIN_PROVIDERS}
+
+
+def lean_option_names(via: str) -> tuple[str, ...]:
+    """The options of a lookup made of the common, cache and ``via`` doc fragments, in their records' order."""
+    wanted = {"app_name", *DISCOVERY_OPTIONS, *CACHE_OPTIONS, *names_read_by(via)}
+    return tuple(dict.fromkeys(option.name for option in OPTIONS if option.name in wanted))
+
+
+def lean_definitions(via: str) -> dict[str, dict[str, Any]]:
+    """ansible-core's option definitions of such a lookup, built from the option records instead of its docs.
+
+    What ansible-core reads of a definition to set an option - type, default, elements, choices and the env,
+    ini and vars sources - and no description: tests/unit/plugins/lookup/test_lean_definitions.py
+    checks them against what ansible-core builds from the lookup's documentation.
+    """
+    definitions: dict[str, dict[str, Any]] = {"_terms": {"type": "list", "elements": "str", "required": False}}
+    for name in lean_option_names(via):
+        found = [option for option in OPTIONS if option.name == name]
+        option = next((option for option in found if via in option.readers), found[0])
+        definition: dict[str, Any] = {"type": option.type, **sources_of(name)}
+        if option.default is not None:
+            definition["default"] = default_of(name, option.readers[0])
+        if option.elements:
+            definition["elements"] = option.elements
+        if option.choices:
+            definition["choices"] = list(option.choices)
+        definitions[name] = definition
+    return definitions
+
+
+def register_lean_definitions(module_name: str, via: str) -> None:
+    """In a play's worker, give ansible-core the lookup's option definitions before it reads them from the docs.
+
+    Ansible loads a lookup afresh in every worker, for every host, and builds its option definitions by
+    parsing its documentation and doc fragments as YAML - most of what loading a peerage lookup costs. A
+    lookup module calls this as it is loaded, which is before ansible-core looks for definitions; with
+    them in place it parses nothing. Only in a worker: ``ansible-config`` lists options with the
+    descriptions that only the docs hold, and runs in no worker.
+    """
+    worker = sys.modules.get("ansible.executor.process.worker")
+    if getattr(worker, "current_worker", None) is None:
+        return
+    from ansible import constants as C
+
+    # ansible-core names a collection's plugin module, and its definitions, by the module's Python name.
+    if not C.config.has_configuration_definition("lookup", module_name):
+        C.config.initialize_plugin_configuration_definitions("lookup", module_name, lean_definitions(via))
 
 
 def _lookup_error(name: str, exc: Exception) -> Exception:

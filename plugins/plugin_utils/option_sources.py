@@ -35,16 +35,17 @@ ENV_PREFIX = "PEERAGE_"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def sources_of(name: str) -> dict[str, list[dict[str, str]]]:
+    """The env, ini and vars sources of option ``name``, as ansible-core's option definitions give them."""
+    return {
+        "env": [{"name": ENV_PREFIX + name.upper()}],
+        "ini": [{"section": INI_SECTION, "key": name}],
+        "vars": [{"name": VARIABLE_PREFIX + name}],
+    }
+
+
 def plugin_config(documentation: str) -> str:
     """Return a doc fragment giving every option of ``documentation`` its env, ini and vars sources."""
     names = sorted(yaml.load(documentation, Loader=_LOADER)["options"])
-    sources = {
-        name: {
-            "env": [{"name": ENV_PREFIX + name.upper()}],
-            "ini": [{"section": INI_SECTION, "key": name}],
-            "vars": [{"name": VARIABLE_PREFIX + name}],
-        }
-        for name in names
-    }
     # JSON is YAML, and json writes it far faster than yaml.safe_dump.
-    return json.dumps({"options": sources}, sort_keys=True)
+    return json.dumps({"options": {name: sources_of(name) for name in names}}, sort_keys=True)

@@ -29,9 +29,12 @@ import json, sys
 import ansible.template
 from ansible import constants as C
 from ansible.parsing.dataloader import DataLoader
+from ansible.executor.process import worker
 from ansible.plugins.loader import init_plugin_loader, lookup_loader
 collections, run_folder, calls = json.loads(sys.argv[1])
 C.DEFAULT_LOCAL_TMP = run_folder
+# What a play's worker process sets before it runs a task.
+worker.current_worker = object()
 init_plugin_loader([collections])
 if calls[0][0] == "prime":
     # An earlier worker of the run, whose dns answer (from a stand-in provider) the run's cache keeps.
@@ -53,14 +56,19 @@ print(json.dumps({"answers": answers, "loaded": loaded, "dnspython": "dns" in sy
 
 DNS = ["dns", ["svc.example"], {"app_name": "a", "nameserver": ["10.0.0.53"]}]
 
-# What ansible-core itself imports for any peerage lookup: the doc fragments of its
-# options, which give every option its env, ini and vars sources (option_sources).
-CONFIGURATION = {"doc_fragments", "doc_fragments.cache", "doc_fragments.common", "plugin_utils.option_sources"}
-# Every peerage lookup: the lookup, its common body, and the option names it reads.
-LOOKUP = {"lookup", "plugin_utils", "plugin_utils.lookup", "module_utils", "module_utils.provider_options"}
+# Every peerage lookup: the lookup, its common body, the option records it reads, and where an option may
+# come from (env, ini, vars). No doc fragment: in a worker, the dns and list lookups give ansible-core their
+# option definitions from the records (test_lean_definitions.py), so it parses none of their docs.
+LOOKUP = {
+    "lookup",
+    "plugin_utils",
+    "plugin_utils.lookup",
+    "plugin_utils.option_sources",
+    "module_utils",
+    "module_utils.provider_options",
+}
 
-CACHE_HIT = CONFIGURATION | LOOKUP | {
-    "doc_fragments.dns",
+CACHE_HIT = LOOKUP | {
     "lookup.dns",
     # The run's cache: the entry is found by its key, in a folder checked to be private.
     "plugin_utils.run_cache",
@@ -68,8 +76,7 @@ CACHE_HIT = CONFIGURATION | LOOKUP | {
     "module_utils.option_values",  # the cache's own options (cache, cache_max_age), checked,
     "module_utils.errors",  # and refused with an OptionError
 }
-LIST = CONFIGURATION | LOOKUP | {
-    "doc_fragments.list",
+LIST = LOOKUP | {
     "lookup.list",
     "module_utils.providers",
     "module_utils.providers.list",
