@@ -245,3 +245,51 @@ def lookup_provider(
         return names
 
     return poll
+
+
+def run_custom(
+    via: str, terms: list[Any], variables: dict[str, Any], options: dict[str, Any], report: Any, loader: Any,
+    templar: Any,
+) -> list[str]:
+    """Run the custom provider ``via`` (a provider file, or a lookup plugin by its FQCN) for a lookup."""
+    from ansible_collections.peerage.peerage.plugins.module_utils.discovery import run_provider
+    from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
+    from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
+    from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import (
+        provider_allows_cache,
+        run_cached,
+    )
+
+    poll: Poll
+    if is_lookup_fqcn(via):
+        poll = lookup_provider(via, terms, variables, loader, templar)
+        source = "the lookup plugin %s" % via
+    else:
+        playbook_dir = templar.template(variables.get("playbook_dir"))
+        path = find_provider_file(
+            via,
+            loader.get_basedir(),
+            options.get("provider_paths") or [],
+            trusted=[playbook_dir] if isinstance(playbook_dir, str) else [],
+            allow_any_path=bool(options.get("allow_any_provider_path")),
+        )
+        poll = load_provider_file(path)
+        source = "the custom provider %s" % path
+    provider_options = dict(options)
+    provider_options.update(options.get("provider_options") or {})
+    provider_options["terms"] = list(terms)
+
+    def call() -> Any:
+        try:
+            return poll(provider_options)
+        except (PeerageError, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # SystemExit too: a provider must not end the lookup's process
+            raise AnsibleLookupError("%s failed: %s" % (source, describe_exception(exc))) from exc
+
+    # A provider file's answer is kept for the run only when the file says it may be (CACHE = True).
+    opted_in = not is_lookup_fqcn(via) and provider_allows_cache(poll)
+    return run_cached(
+        "custom:%s" % source, provider_options, lambda: run_provider(call, options, source, report), report, source,
+        opted_in,
+    )

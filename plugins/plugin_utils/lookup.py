@@ -121,68 +121,18 @@ class PeerageLookup(LookupBase):
         # Any other provider is code run on the controller: what chose it must be the operator's, not inventory's.
         from ansible.utils.vars import load_extra_vars
 
-        from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import check_operator_sources
+        from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
+            check_operator_sources,
+            run_custom,
+        )
 
         check_operator_sources(kwargs, variables, load_extra_vars(self._loader))
-        return self._run_custom(via, terms, variables, options, report)
+        return run_custom(via, terms, variables, options, report, self._loader, self._templar)
 
     def _chosen_provider(self, variables: Mapping[str, Any], kwargs: dict[str, Any]) -> str:
         """The provider ``via`` names, read before any other option so that only its options are templated."""
         self.set_options(var_options=OptionVariables(variables, (CHOICE_OPTION,), self._templar), direct=kwargs)
         return self.get_option(CHOICE_OPTION) or "dns"
-
-    def _run_custom(
-        self, via: str, terms: list[Any], variables: dict[str, Any], options: dict[str, Any], report: Any
-    ) -> list[str]:
-        from ansible_collections.peerage.peerage.plugins.module_utils.discovery import run_provider
-        from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
-        from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
-        from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
-            Poll,
-            describe_exception,
-            find_provider_file,
-            is_lookup_fqcn,
-            load_provider_file,
-            lookup_provider,
-        )
-        from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import (
-            provider_allows_cache,
-            run_cached,
-        )
-
-        poll: Poll
-        if is_lookup_fqcn(via):
-            poll = lookup_provider(via, terms, variables, self._loader, self._templar)
-            source = "the lookup plugin %s" % via
-        else:
-            playbook_dir = self._templar.template(variables.get("playbook_dir"))
-            path = find_provider_file(
-                via,
-                self._loader.get_basedir(),
-                options.get("provider_paths") or [],
-                trusted=[playbook_dir] if isinstance(playbook_dir, str) else [],
-                allow_any_path=bool(options.get("allow_any_provider_path")),
-            )
-            poll = load_provider_file(path)
-            source = "the custom provider %s" % path
-        provider_options = dict(options)
-        provider_options.update(options.get("provider_options") or {})
-        provider_options["terms"] = list(terms)
-
-        def call() -> Any:
-            try:
-                return poll(provider_options)
-            except (PeerageError, KeyboardInterrupt):
-                raise
-            except BaseException as exc:  # SystemExit too: a provider must not end the lookup's process
-                raise AnsibleLookupError("%s failed: %s" % (source, describe_exception(exc))) from exc
-
-        # A provider file's answer is kept for the run only when the file says it may be (CACHE = True).
-        opted_in = not is_lookup_fqcn(via) and provider_allows_cache(poll)
-        return run_cached(
-            "custom:%s" % source, provider_options, lambda: run_provider(call, options, source, report), report, source,
-            opted_in,
-        )
 
     @staticmethod
     def _report(message: str, verbosity: int) -> None:

@@ -35,13 +35,13 @@ import fcntl
 import hashlib
 import hmac
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CACHE_OPTIONS, default_of
 from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import (
     UnsafePath,
@@ -260,9 +260,9 @@ def run_cached(
     opted_in: bool = False,
 ) -> list[str]:
     """Run ``discover`` through the run's cache when ``via`` is cached and ``cache`` is on; else run it."""
-    if not as_bool(options.get("cache"), "cache", DEFAULT_CACHE) or not (opted_in or via in CACHED_PROVIDERS):
+    use_cache, max_age = _cache_options(options)
+    if not use_cache or not (opted_in or via in CACHED_PROVIDERS):
         return discover()
-    max_age = as_number(options.get("cache_max_age"), "cache_max_age", DEFAULT_MAX_AGE, MIN_MAX_AGE)
     try:
         cache = RunCache.for_this_run(max_age)
         key = cache.key(via, options)
@@ -276,6 +276,18 @@ def run_cached(
         report("peerage: %s found %d peer(s): %s (answer cached for this run)"
                % (source or "the %s provider" % via, len(peers), ", ".join(peers) or "none"), 1)
     return peers
+
+
+def _cache_options(options: Mapping[str, Any]) -> tuple[bool, float]:
+    """``cache`` and ``cache_max_age``, checked; an OptionError names a value that is not allowed."""
+    use_cache, max_age = options.get("cache"), options.get("cache_max_age")
+    # As ansible-core's option definitions typed them: no conversion to load (option_values) in every worker.
+    if isinstance(use_cache, bool) and isinstance(max_age, float) and MIN_MAX_AGE <= max_age < math.inf:
+        return use_cache, max_age
+    from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+
+    return (as_bool(use_cache, "cache", DEFAULT_CACHE),
+            as_number(max_age, "cache_max_age", DEFAULT_MAX_AGE, MIN_MAX_AGE))
 
 
 def _uncached(discover: Discover, report: Report | None, why: Exception) -> list[str]:

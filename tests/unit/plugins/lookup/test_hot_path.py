@@ -73,8 +73,7 @@ CACHE_HIT = LOOKUP | {
     # The run's cache: the entry is found by its key, in a folder checked to be private.
     "plugin_utils.run_cache",
     "module_utils.safe_files",
-    "module_utils.option_values",  # the cache's own options (cache, cache_max_age), checked,
-    "module_utils.errors",  # and refused with an OptionError
+    "module_utils.errors",  # safe_files' UnsafePath is a PeerageError
 }
 LIST = LOOKUP | {
     "lookup.list",
