@@ -82,6 +82,15 @@ class _SelfFilter:
         return self._local[host]
 
 
+def reply_window(expect, capacity):
+    """The reply window of a first probe: 0 (answer at once) when the receive buffer holds every expected reply.
+
+    None (no window: the beacons spread their replies over up to REPLY_SPREAD_MAX and announce) when the
+    probe does not know how many answer, or its buffer could not be made large enough for them.
+    """
+    return 0.0 if expect and capacity >= expect else None
+
+
 def _run(settings, transport, packets, clock, wallclock):
     start = clock()
     deadline = start + settings["timeout"]
@@ -89,6 +98,7 @@ def _run(settings, transport, packets, clock, wallclock):
     # Beacons spread their replies over up to REPLY_SPREAD_MAX seconds: settle never ends a probe sooner.
     settle = max(settle, REPLY_SPREAD_MAX) if settle else 0.0
     is_self = None if settings["include_self"] else _SelfFilter(settings["node_name"])
+    first_window = reply_window(expect, getattr(transport, "reply_capacity", 0))
     found = {}  # type: dict
     solicited = set()
     last_change = start  # when the last new peer came; read only once one has
@@ -106,9 +116,14 @@ def _run(settings, transport, packets, clock, wallclock):
             break
         if now >= next_send:
             nonce = new_nonce()
+            # Only the first probe: one sent again means replies are missing, and then the beacons also announce.
+            window = first_window if not solicited else None
             solicited.add(nonce)
             transport.send_group(
-                encode("probe", settings["app_name"], settings["node_name"], settings["secret"], wallclock(), nonce)
+                encode(
+                    "probe", settings["app_name"], settings["node_name"], settings["secret"], wallclock(), nonce,
+                    window=window,
+                )
             )
             next_send = now + interval
         wake = min(next_send, deadline)

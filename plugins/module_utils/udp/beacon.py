@@ -17,6 +17,13 @@ resolution, which under packet loss can hold a unicast reply back for
 seconds, and one announcement serves every prober at once. So a probed
 beacon announces at most twice a second, however many hosts probe.
 
+A probe that gives a reply window (its receive buffer holds every reply it
+expects) is answered by unicast alone, within that window: N beacons'
+announcements would each be read by all N beacons, N*N datagrams woken for
+in a large cluster. A prober gives a window only with its first probe, so
+the probes it sends again, when replies are missing, bring the
+announcements forward as before.
+
 The program that runs it is :mod:`.program`; :mod:`.control`
 installs, starts and stops that program.
 
@@ -174,7 +181,9 @@ class Beacon:
 
         Replies, and the announcement a probe brings forward, go out at once
         or, with other beacons about, at a random moment within
-        :meth:`reply_spread`; :meth:`send_due` sends them.
+        :meth:`reply_spread`; :meth:`send_due` sends them. A probe that
+        gives a reply window is answered within that window (when shorter)
+        and brings no announcement forward.
         """
         packet = self.packets.accept(data)
         if packet is None:
@@ -191,7 +200,11 @@ class Beacon:
         spread = self.reply_spread()
         now = self.clock()
         last = self._last_announce
-        if self._announce_due is None and (last is None or now - last >= ANNOUNCE_GAP):
+        if packet.window is not None:
+            # The prober can take every reply within its window: answered by unicast alone, no announcement,
+            # which every beacon of the group would have to read. A probe it sends again carries no window.
+            spread = min(spread, packet.window)
+        elif self._announce_due is None and (last is None or now - last >= ANNOUNCE_GAP):
             self._announce_due = now + self.rng.uniform(0, spread)
         if spread:
             self._order += 1

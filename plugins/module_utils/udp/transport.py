@@ -99,6 +99,7 @@ class GroupTransport:
     def __init__(self, settings, listen=True, listen_peerage=False, expected=0):
         self.settings = settings
         self.receive_buffer = receive_buffer_for(expected)
+        self.reply_capacity = 0  # replies of one probe the sender's receive buffer holds, as sized
         self.family = socket.AF_INET6 if settings["family"] == "ipv6" else socket.AF_INET
         self.sockets = []  # type: list
         try:
@@ -153,7 +154,8 @@ class GroupTransport:
         sock = socket.socket(self.family, socket.SOCK_DGRAM)
         try:
             self.configure_sending(sock)
-            grow_receive_buffer(sock, self.receive_buffer)
+            size = grow_receive_buffer(sock, self.receive_buffer)
+            self.reply_capacity = size // (DATAGRAM_CHARGE * PROBES_IN_FLIGHT)
             sock.bind((self.ifaddr or ("::" if self.family == socket.AF_INET6 else ""), 0))
             sock.setblocking(False)
         except OSError:

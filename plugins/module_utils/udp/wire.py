@@ -14,7 +14,12 @@ A packet is one line of ASCII, fields separated by single spaces::
 
 ``kind`` is ``probe`` (who is there?), ``reply`` (an answer to one probe,
 ``echo`` holding that probe's nonce) or ``announce`` (sent unprompted by a
-beacon). ``node`` is the sender's node name (``-`` in a probe that does not
+beacon). A probe has no nonce to echo; in its ``echo`` field it may carry a
+reply window instead: milliseconds, as 16 hex digits, within which the
+prober can take every reply (its receive buffer holds them), so a beacon
+answers within that window by unicast alone. Decoders of this format that
+predate the window accept such a probe (the field has the form of a nonce)
+and answer it as any other. ``node`` is the sender's node name (``-`` in a probe that does not
 name its sender), ``timestamp`` whole seconds since the Unix epoch, ``nonce``
 16 random hex digits. With a shared secret the last field is the
 HMAC-SHA256, in hex, of every byte before it (the separating space
@@ -58,6 +63,8 @@ PEERAGE_PREFIX = b"Peer:"
 NONCE_HEX_DIGITS = 16
 MAC_HEX_DIGITS = 64
 NO_VALUE = "-"
+# The longest reply window a probe may ask for, in seconds; a beacon never waits longer than its own spread.
+MAX_WINDOW = 60.0
 
 DROP_REASONS = (
     "oversized",  # longer than MAX_PACKET
@@ -81,8 +88,11 @@ _MAC_RE = re.compile(r"\A[0-9a-f]{%d}\Z" % MAC_HEX_DIGITS)
 _TIMESTAMP_RE = re.compile(r"\A[0-9]{1,12}\Z")
 _VERSION_RE = re.compile(r"\A%s/([0-9]{1,4})\Z" % MAGIC)
 
-Packet = namedtuple("Packet", ["kind", "app_name", "node", "timestamp", "nonce", "echo", "signed", "peerage"])
-"""A decoded packet. ``node`` is canonical or None; ``peerage`` is true for a ``Peer:`` packet."""
+Packet = namedtuple(
+    "Packet", ["kind", "app_name", "node", "timestamp", "nonce", "echo", "signed", "peerage", "window"]
+)
+"""A decoded packet. ``node`` is canonical or None; ``peerage`` is true for a ``Peer:`` packet;
+``window`` is a probe's reply window in seconds, or None."""
 
 
 class Dropped(Exception):
@@ -121,8 +131,8 @@ def _mac(key, body):
     return hmac.new(key, body, hashlib.sha256).hexdigest().encode("ascii")
 
 
-def encode(kind, app_name, node=None, secret=None, timestamp=None, nonce=None, echo=None):
-    """Build one packet (bytes). ``secret`` is a string, bytes or None.
+def encode(kind, app_name, node=None, secret=None, timestamp=None, nonce=None, echo=None, window=None):
+    """Build one packet (bytes). ``secret`` is a string, bytes or None; ``window`` (seconds) only in a probe.
 
     Raises :class:`OptionError` for values this host should never send (an
     invalid name, a packet over :data:`MAX_PACKET`).
@@ -138,6 +148,10 @@ def encode(kind, app_name, node=None, secret=None, timestamp=None, nonce=None, e
         node_field = node_of_app(node, app_name)
     if kind == "reply" and echo is None:
         raise OptionError("a reply packet must echo the nonce of the probe it answers")
+    if window is not None:
+        if kind != "probe" or not 0 <= window <= MAX_WINDOW:
+            raise OptionError("a reply window is sent only in a probe, from 0 to %s seconds, got %r" % (MAX_WINDOW, window))
+        echo = "%0*x" % (NONCE_HEX_DIGITS, int(round(window * 1000)))
     nonce = nonce or new_nonce()
     for label, value in (("nonce", nonce), ("echo", echo)):
         if value is not None and not _NONCE_RE.match(value):
@@ -231,7 +245,7 @@ def _decode_peerage(data, app_name):
     node = _checked_node(text)
     if node.partition("@")[0] != app_name:
         raise Dropped("cluster")
-    return Packet("announce", app_name, node, None, None, None, False, True)
+    return Packet("announce", app_name, node, None, None, None, False, True, None)
 
 
 def decode(data, app_name, key=None, now=None, max_age=30, peerage_compat=False):
@@ -290,7 +304,12 @@ def decode(data, app_name, key=None, now=None, max_age=30, peerage_compat=False)
         node = _checked_node(node)
         if node.partition("@")[0] != sender_app:
             raise Dropped("cluster", "node %r in a packet of %r" % (node[:80], sender_app))
-    return Packet(kind, sender_app, node, int(timestamp), nonce, None if echo == NO_VALUE else echo, signed, False)
+    window = None
+    if echo == NO_VALUE:
+        echo = None
+    elif kind == "probe":
+        window, echo = min(int(echo, 16) / 1000.0, MAX_WINDOW), None
+    return Packet(kind, sender_app, node, int(timestamp), nonce, echo, signed, False, window)
 
 
 class ReplayGuard:

@@ -23,7 +23,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import
     REPLY_SLOT,
     REPLY_SPREAD_MAX,
 )
-from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import encode, encode_peerage, new_nonce
+from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import decode, encode, encode_peerage, new_nonce
 from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp.fakes import FakeNetwork
 
 APP = "myapp"
@@ -535,3 +535,48 @@ def test_real_sockets_on_loopback():
     assert alone.dropped["self"] >= 1
     assert beacon.answered >= 2
     assert beacon.packets.dropped.get("oversized") == 1
+
+
+# ---------------------------------------------------------------- a probe whose buffer holds every reply
+
+
+def probe_windows(prober):
+    """The reply window of each probe the prober sent."""
+    return [decode(data, APP).window for data, address in prober.sent if decode(data, APP).kind == "probe"]
+
+
+def test_a_probe_that_holds_every_reply_gives_a_window_with_its_first_probe_only():
+    network, hosts, _beacons = beacons_that_know_each_other(40)
+    prober = network.endpoint(PROBER)
+    prober.reply_capacity = 41
+    # One more peer expected than answer: the probe sends again, and only its first probe gives a window.
+    result = run_probe(network, endpoint=prober, expect=41, timeout=1.2, interval=0.5)
+    assert result.peers == names(hosts)
+    assert result.probes_sent == 3
+    assert probe_windows(prober) == [0.0, None, None]
+
+
+def test_with_a_window_the_replies_come_at_once_and_no_beacon_announces():
+    network, hosts, beacons = beacons_that_know_each_other(40)
+    network.run_until(network.clock.now + 0.5)  # past the shortest gap between announcements
+    announced = sum(beacon.announced for beacon in beacons)
+    prober = network.endpoint(PROBER)
+    prober.reply_capacity = 39
+    result = run_probe(network, endpoint=prober, expect=39, timeout=5)
+    assert result.stopped_by == "expect"
+    assert result.elapsed < REPLY_SLOT
+    assert sum(beacon.announced for beacon in beacons) == announced
+    # A buffer too small for every reply: no window, the replies are spread and the beacons announce.
+    network, hosts, beacons = beacons_that_know_each_other(40)
+    network.run_until(network.clock.now + 0.5)  # past the shortest gap between announcements
+    announced = sum(beacon.announced for beacon in beacons)
+    prober = network.endpoint(PROBER)
+    prober.reply_capacity = 38
+    result = run_probe(network, endpoint=prober, expect=39, timeout=5)
+    assert result.elapsed > REPLY_SPREAD_MAX / 2
+    assert sum(beacon.announced for beacon in beacons) > announced
+
+
+@pytest.mark.parametrize(("expect", "capacity", "window"), [(0, 500, None), (10, 9, None), (10, 10, 0.0), (1, 26, 0.0)])
+def test_the_reply_window(expect, capacity, window):
+    assert via_udp.reply_window(expect, capacity) == window

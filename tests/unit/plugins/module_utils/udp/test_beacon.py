@@ -207,6 +207,27 @@ def test_a_probe_brings_the_next_announcement_forward_at_most_twice_a_second():
     assert [address for data, address in sent(beacon) if decode(data, APP).kind == "announce"] == [None, None]
 
 
+def test_a_probe_with_a_reply_window_is_answered_within_it_by_unicast_alone():
+    network, beacon = make_beacon()
+    for other in range(30):  # other beacons heard: the beacon's own spread is 0.6 s at most 0.4
+        beacon.handle(encode("announce", APP, "%s@198.51.100.%d" % (APP, 100 + other), None), ("198.51.100.9", 1))
+    assert beacon.reply_spread() > 0.1
+    beacon.handle(encode("probe", APP, None, None, window=0.0), PROBER)
+    assert [(decode(data, APP).kind, address) for data, address in sent(beacon)] == [("reply", PROBER)]
+    assert beacon.next_due() is None
+    beacon.handle(encode("probe", APP, None, None, window=0.05), PROBER)
+    due = beacon.next_due()
+    assert due is not None and due <= network.clock.now + 0.05
+    network.clock.now += 0.05
+    beacon.send_due()
+    assert [decode(data, APP).kind for data, address in sent(beacon)] == ["reply", "reply"]
+    # A probe sent again carries no window: its replies are spread, and it brings the announcement forward.
+    beacon.handle(encode("probe", APP, None, None), PROBER)
+    network.clock.now += 0.4
+    beacon.send_due()
+    assert sorted(decode(data, APP).kind for data, address in sent(beacon)) == ["announce", "reply", "reply", "reply"]
+
+
 def test_send_failures_are_logged_once_and_serving_goes_on():
     logged = []
     network = FakeNetwork()

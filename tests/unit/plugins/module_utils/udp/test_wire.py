@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.udp.wire import (
     DROP_REASONS,
     KINDS,
     MAX_PACKET,
+    MAX_WINDOW,
     Dropped,
     PacketFilter,
     ReplayGuard,
@@ -414,3 +416,37 @@ def test_secret_must_not_be_empty():
         PacketFilter("myapp", "")
     assert secret_key(None) is None
     assert secret_key(b"k") == b"k"
+
+
+# ---------------------------------------------------------------- a probe's reply window
+
+
+@settings(max_examples=200)
+@given(window=st.floats(0, MAX_WINDOW), secret=st.sampled_from([None, "correct horse"]),
+       node=st.sampled_from([None, "myapp@10.0.0.1"]))
+def test_a_probes_reply_window_round_trips_in_the_form_of_a_nonce(window, secret, node):
+    data = encode("probe", "myapp", node, secret, timestamp=NOW, nonce=NONCE, window=window)
+    packet = decode(data, "myapp", secret_key(secret), now=NOW)
+    assert packet.kind == "probe" and packet.nonce == NONCE and packet.node == node
+    assert packet.window == round(window * 1000) / 1000.0
+    assert packet.echo is None
+    # Where a reply's echo stands, 16 lower-case hex digits: what decoders that predate the window accept there.
+    fields = data.split(b" ")
+    assert len(fields) == (8 if secret else 7)
+    assert re.fullmatch(rb"[0-9a-f]{16}", fields[6])
+
+
+def test_a_probe_without_a_window_and_other_kinds_have_none():
+    for kind, node, echo in (("probe", None, None), ("reply", "myapp@10.0.0.2", ECHO), ("announce", "myapp@10.0.0.3", None)):
+        assert decode(encode(kind, "myapp", node, None, timestamp=NOW, echo=echo), "myapp", now=NOW).window is None
+
+
+def test_a_window_longer_than_the_most_is_read_as_the_most():
+    data = b"peerage/1 probe myapp - %d %s ffffffffffffffff" % (NOW, NONCE.encode())
+    assert decode(data, "myapp", now=NOW).window == MAX_WINDOW
+
+
+@pytest.mark.parametrize(("kind", "window"), [("probe", -0.001), ("probe", MAX_WINDOW + 1), ("announce", 0.0)])
+def test_a_window_is_sent_only_in_a_probe_and_within_bounds(kind, window):
+    with pytest.raises(OptionError, match="reply window"):
+        encode(kind, "myapp", "myapp@10.0.0.1", None, timestamp=NOW, window=window)
