@@ -12,8 +12,11 @@ For each size N, N network namespaces on one bridge (198.19.0.0/16, no sshd:
 a beacon needs none), and a beacon on every host. Once every beacon has
 heard the others (one announcement interval), run after run one host (h1,
 h2, ... in turn) probes with ``expect: N-1`` and ``include_self: false``,
-once with its receive buffers sized from ``expect`` (as the collection does)
-and once with the system's default buffers, interleaved. The figure is the
+once with its receive buffers sized from ``expect`` (as the collection does;
+its buffer then holds every reply, so its first probe gives the beacons a
+reply window of 0: answered at once, by unicast, no announcements) and once
+with the system's default buffers (which hold about 26 replies: no window,
+replies spread over up to 0.4 s, announcements brought forward), interleaved. The figure is the
 probe's own ``elapsed``: from its start until it knows all N-1 peers (or its
 10 s timeout). Each probe is a new Python process, as a module run is.
 ``RcvbufErrors`` of ``/proc/net/snmp`` in the probing host's namespace is
