@@ -6,7 +6,7 @@
 """How long a UDP probe takes to know every peer, beside Peerage's announce-and-wait.
 
     sudo .build/venv/bin/python bench/udp_discovery.py [--sizes 32,128,250] [--runs 7] [--loss 0]
-                              [--spread-max S] [--net 77]
+                              [--spread-max S] [--gap 3] [--code PATH] [--net 77]
 
 For each size N, N network namespaces on one bridge (198.19.0.0/16, no sshd:
 a beacon needs none), and a beacon on every host. Once every beacon has
@@ -16,7 +16,8 @@ once with its receive buffers sized from ``expect`` (as the collection does;
 its buffer then holds every reply, so its first probe gives the beacons a
 reply window of 0: answered at once, by unicast, no announcements) and once
 with the system's default buffers (which hold about 26 replies: no window,
-replies spread over up to 0.4 s, announcements brought forward), interleaved. The figure is the
+replies spread over up to 0.4 s, announcements brought forward), interleaved,
+``--gap`` seconds apart. The figure is the
 probe's own ``elapsed``: from its start until it knows all N-1 peers (or its
 10 s timeout). Each probe is a new Python process, as a module run is.
 ``RcvbufErrors`` of ``/proc/net/snmp`` in the probing host's namespace is
@@ -77,11 +78,11 @@ raise SystemExit(program.main(sys.argv[2:]))
 BEACON_INTERVAL = 5.0
 
 
-def collection_path(work: Path) -> str:
-    """A folder where ``ansible_collections.peerage.peerage`` is this checkout."""
+def collection_path(work: Path, code: Path = ROOT) -> str:
+    """A folder where ``ansible_collections.peerage.peerage`` is ``code`` (default: this checkout)."""
     namespace = work / "ansible_collections" / "peerage"
     namespace.mkdir(parents=True)
-    (namespace / "peerage").symlink_to(ROOT)
+    (namespace / "peerage").symlink_to(code.resolve())
     return str(work)
 
 
@@ -174,7 +175,8 @@ class BeaconNet:
             Lab._set_loss(self.veth(host), loss)
 
 
-def measure(net: BeaconNet, runs: int, pythonpath: str, loss: float, spread_max: str) -> dict[bool, list[dict]]:
+def measure(net: BeaconNet, runs: int, pythonpath: str, loss: float, spread_max: str,
+            gap: float) -> dict[bool, list[dict]]:
     env = dict(os.environ, PYTHONPATH=pythonpath)
     beacons = []
     results: dict[bool, list[dict]] = {True: [], False: []}
@@ -211,6 +213,9 @@ def measure(net: BeaconNet, runs: int, pythonpath: str, loss: float, spread_max:
                     print("  run %d from %s (%s buffers): only %d of %d peers"
                           % (run + 1, host, "sized" if sized else "default", len(result["peers"]), net.size - 1))
                 results[sized].append(result)
+                # A probe without a window brings N announcements forward, each read by all N beacons: on a few
+                # cores that storm outlasts the probe; let it pass so that it does not slow down the next one.
+                time.sleep(gap)
     finally:
         net.set_loss(0)
         for beacon in beacons:
@@ -233,6 +238,10 @@ def main() -> int:
     parser.add_argument("--loss", type=float, default=0.0, help="percent of packets lost into every host")
     parser.add_argument("--spread-max", default="default",
                         help="seconds: the beacons spread their replies over at most this (default: theirs, 0.4)")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="the collection whose probe and beacon run (default: this checkout), such as an earlier"
+                             " revision's files from git archive")
+    parser.add_argument("--gap", type=float, default=3.0, help="seconds between two probes (default 3)")
     parser.add_argument("--net", type=int, default=77, help="names the bridge pgubNET and namespaces pguNET-hI")
     args = parser.parse_args()
     sys.path.insert(0, str(LAB_FILES))
@@ -241,12 +250,12 @@ def main() -> int:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="peerage-bench-udp.") as work:
-        pythonpath = collection_path(Path(work))
+        pythonpath = collection_path(Path(work), args.code)
         for size in (int(value) for value in args.sizes.split(",")):
             print("%d hosts: %d probes with sized and with default buffers..." % (size, args.runs), flush=True)
             load = os.getloadavg()[0]
             with BeaconNet(size, args.net) as net:
-                results = measure(net, args.runs, pythonpath, args.loss, args.spread_max)
+                results = measure(net, args.runs, pythonpath, args.loss, args.spread_max, args.gap)
             first, every = peerage_style(size - 1)
             rows.append((size, results, first, every, load, os.getloadavg()[0]))
 
@@ -254,7 +263,8 @@ def main() -> int:
     print("UDP discovery, time until a new node knows all N-1 peers (loss %g%%, beacons' reply spread at most %s);"
           " %d CPUs" % (args.loss, "0.4 s" if args.spread_max == "default" else args.spread_max + " s",
                         os.cpu_count()))
-    print("probe: median [min-max] of runs, runs complete; RcvbufErrors: replies dropped at the probe, per run")
+    print("code: %s; probe: median [min-max] of runs, runs complete; RcvbufErrors: replies dropped at the probe,"
+          " per run" % args.code)
     header = ("N", "load", "probe, sized buffers", "RcvbufErrors", "probe, default buffers", "RcvbufErrors",
               "Peerage: first heard", "all N-1 heard")
     table = [header]
