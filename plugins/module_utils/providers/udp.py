@@ -100,7 +100,7 @@ def _run(settings, transport, packets, clock, wallclock):
     is_self = None if settings["include_self"] else _SelfFilter(settings["node_name"])
     first_window = reply_window(expect, getattr(transport, "reply_capacity", 0))
     found = {}  # type: dict
-    solicited = set()
+    solicited = set()  # type: set
     last_change = start  # when the last new peer came; read only once one has
     next_send = start
     stopped_by = "timeout"

@@ -150,8 +150,10 @@ def encode(kind, app_name, node=None, secret=None, timestamp=None, nonce=None, e
         raise OptionError("a reply packet must echo the nonce of the probe it answers")
     if window is not None:
         if kind != "probe" or not 0 <= window <= MAX_WINDOW:
-            raise OptionError("a reply window is sent only in a probe, from 0 to %s seconds, got %r" % (MAX_WINDOW, window))
-        echo = "%0*x" % (NONCE_HEX_DIGITS, int(round(window * 1000)))
+            raise OptionError(
+                "a reply window is sent only in a probe, from 0 to %s seconds, got %r" % (MAX_WINDOW, window)
+            )
+        echo = "%0*x" % (NONCE_HEX_DIGITS, round(window * 1000))
     nonce = nonce or new_nonce()
     for label, value in (("nonce", nonce), ("echo", echo)):
         if value is not None and not _NONCE_RE.match(value):

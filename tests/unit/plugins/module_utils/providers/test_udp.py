@@ -557,7 +557,7 @@ def test_a_probe_that_holds_every_reply_gives_a_window_with_its_first_probe_only
 
 
 def test_with_a_window_the_replies_come_at_once_and_no_beacon_announces():
-    network, hosts, beacons = beacons_that_know_each_other(40)
+    network, _hosts, beacons = beacons_that_know_each_other(40)
     network.run_until(network.clock.now + 0.5)  # past the shortest gap between announcements
     announced = sum(beacon.announced for beacon in beacons)
     prober = network.endpoint(PROBER)
@@ -567,7 +567,7 @@ def test_with_a_window_the_replies_come_at_once_and_no_beacon_announces():
     assert result.elapsed < REPLY_SLOT
     assert sum(beacon.announced for beacon in beacons) == announced
     # A buffer too small for every reply: no window, the replies are spread and the beacons announce.
-    network, hosts, beacons = beacons_that_know_each_other(40)
+    network, _hosts, beacons = beacons_that_know_each_other(40)
     network.run_until(network.clock.now + 0.5)  # past the shortest gap between announcements
     announced = sum(beacon.announced for beacon in beacons)
     prober = network.endpoint(PROBER)

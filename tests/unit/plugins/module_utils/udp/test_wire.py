@@ -437,7 +437,8 @@ def test_a_probes_reply_window_round_trips_in_the_form_of_a_nonce(window, secret
 
 
 def test_a_probe_without_a_window_and_other_kinds_have_none():
-    for kind, node, echo in (("probe", None, None), ("reply", "myapp@10.0.0.2", ECHO), ("announce", "myapp@10.0.0.3", None)):
+    cases = (("probe", None, None), ("reply", "myapp@10.0.0.2", ECHO), ("announce", "myapp@10.0.0.3", None))
+    for kind, node, echo in cases:
         assert decode(encode(kind, "myapp", node, None, timestamp=NOW, echo=echo), "myapp", now=NOW).window is None
 
 
