@@ -231,6 +231,10 @@ def figure(results: list[dict]) -> str:
     return "%.3f s [%.3f-%.3f] %d/%d" % (statistics.median(times), min(times), max(times), complete, len(times))
 
 
+def each_run(results: list[dict]) -> str:
+    return ",".join("%.3f" % result["elapsed"] for result in results)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
     parser.add_argument("--sizes", default="32,128,250", help="numbers of hosts N (default 32,128,250)")
@@ -278,6 +282,9 @@ def main() -> int:
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print("Each run, s (sized; default):")
+    for size, results, *_rest in rows:
+        print("  N=%d: %s; %s" % (size, each_run(results[True]), each_run(results[False])))
     return 0
 
 
