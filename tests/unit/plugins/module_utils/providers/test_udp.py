@@ -556,25 +556,30 @@ def test_a_probe_that_holds_every_reply_gives_a_window_with_its_first_probe_only
     assert probe_windows(prober) == [0.0, None, None]
 
 
-def test_with_a_window_the_replies_come_at_once_and_no_beacon_announces():
+def probe_forty_beacons(capacity):
+    """Probe 40 beacons that know each other for 39, with a reply buffer that holds ``capacity`` replies.
+
+    Returns the result and how many announcements the beacons sent meanwhile.
+    """
     network, _hosts, beacons = beacons_that_know_each_other(40)
     network.run_until(network.clock.now + 0.5)  # past the shortest gap between announcements
     announced = sum(beacon.announced for beacon in beacons)
     prober = network.endpoint(PROBER)
-    prober.reply_capacity = 39
+    prober.reply_capacity = capacity
     result = run_probe(network, endpoint=prober, expect=39, timeout=5)
+    return result, sum(beacon.announced for beacon in beacons) - announced
+
+
+def test_with_a_window_the_replies_come_at_once_and_no_beacon_announces():
+    result, announcements = probe_forty_beacons(39)
     assert result.stopped_by == "expect"
     assert result.elapsed < REPLY_SLOT
-    assert sum(beacon.announced for beacon in beacons) == announced
+    assert announcements == 0
     # A buffer too small for every reply: no window, the replies are spread and the beacons announce.
-    network, _hosts, beacons = beacons_that_know_each_other(40)
-    network.run_until(network.clock.now + 0.5)  # past the shortest gap between announcements
-    announced = sum(beacon.announced for beacon in beacons)
-    prober = network.endpoint(PROBER)
-    prober.reply_capacity = 38
-    result = run_probe(network, endpoint=prober, expect=39, timeout=5)
+    result, announcements = probe_forty_beacons(38)
+    assert result.stopped_by == "expect"
     assert result.elapsed > REPLY_SPREAD_MAX / 2
-    assert sum(beacon.announced for beacon in beacons) > announced
+    assert announcements > 0
 
 
 @pytest.mark.parametrize(("expect", "capacity", "window"), [(0, 500, None), (10, 9, None), (10, 10, 0.0), (1, 26, 0.0)])
