@@ -50,7 +50,8 @@ def without_entries(text: str, names: list[str]) -> str:
 
 def main(collection: str, rst: str) -> int:
     names = internal_filters(Path(collection))
-    indexes = [Path(rst, "collections", "index_filter.rst"), Path(rst, "collections", "peerage", "peerage", "index.rst")]
+    collections = Path(rst, "collections")
+    indexes = [collections / "index_filter.rst", collections / "peerage" / "peerage" / "index.rst"]
     for index in indexes:
         text = index.read_text()
         kept = without_entries(text, names)
