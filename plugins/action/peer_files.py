@@ -56,7 +56,7 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         guard_settings = args.pop("guard", None)
         if guard_settings is not None and not isinstance(guard_settings, Mapping):
-            result.update(failed=True, changed=False, msg="peerage: guard must be a dictionary of the role's guard settings")
+            result.update(failed=True, changed=False, msg="peerage: guard must be a dictionary of the guard's settings")
             return result
         try:
             self_name, peers, planned = role_plan.plan_host(

@@ -29,7 +29,7 @@ options:
     description:
       - The files to write, as the role's C(peerage_files) (see the role's documentation).
       - Each entry has C(dest) and exactly one of C(format) (a built-in format, rendered with O(peers); a
-        C(release_env) file names O(self_name)) or C(src) (a template on the controller), and optionally
+        C(release_env) file names the host's own node name) or C(src) (a template on the controller), and optionally
         C(options), C(owner), C(group), C(mode) (octal), C(backup) and C(validate) (a command with C(%s)).
     type: list
     elements: dict
@@ -45,8 +45,8 @@ options:
     description:
       - This host's address, the host part of its own node name (O(app_name)V(@)O(address)), which a
         C(release_env) file names and the guard adds or removes.
+      - Required with O(guard) or a C(release_env) file.
     type: str
-    required: true
   app_name:
     description:
       - The app part of this host's own node name. When not set, V(nonode), the providers' default.
@@ -182,7 +182,7 @@ from ansible_collections.peerage.peerage.plugins.module_utils.write.host_files i
 ARGUMENT_SPEC = {
     "files": {"type": "list", "elements": "dict", "required": True},
     "peers": {"type": "list", "elements": "str", "required": True},
-    "address": {"type": "str", "required": True},
+    "address": {"type": "str"},
     "app_name": {"type": "str"},
     "guard": {
         "type": "dict",

@@ -34,6 +34,7 @@ except ImportError:  # ansible-core 2.16 to 2.18: a class of its own for each ki
 else:
     AnsibleFilterError = AnsibleLookupError = AnsibleTemplatePluginError
 
+
 @contextmanager
 def as_filter_error(prefix: str = "") -> t.Iterator[None]:
     """Raise the collection's own errors (``PeerageError``) in the block as a filter error: ``prefix`` + its message.

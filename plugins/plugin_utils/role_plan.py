@@ -343,7 +343,7 @@ def plan_host(
     address: Any,
     app_name: Any = None,
     guard_settings: Mapping[str, Any] | None = None,
-) -> tuple[str, list[str], list[dict[str, Any]]]:
+) -> tuple[str | None, list[str], list[dict[str, Any]]]:
     """One host's node name, the list it writes and its rendered files; :class:`PeerageError` if it may not write.
 
     ``found`` is what discovery found. With ``guard_settings`` (the role's:
@@ -353,8 +353,15 @@ def plan_host(
     host ran discovery, the host finds itself. Settings may arrive as text (extra
     variables), so they are read as Ansible reads them.
     """
-    self_name = format_node_name(DEFAULT_APP_NAME if app_name is None else app_name, address)
-    if guard_settings is None:
+    if address is None:
+        if guard_settings is not None or any(
+            isinstance(entry, Mapping) and entry.get("format") == "release_env" for entry in files or []
+        ):
+            raise PeerageError("address (this host's address) is required with guard or a release_env file")
+        self_name = None
+    else:
+        self_name = format_node_name(DEFAULT_APP_NAME if app_name is None else app_name, address)
+    if guard_settings is None or self_name is None:
         peers = normalize_node_names(found or [])
     else:
         via = str(guard_settings.get("via"))
