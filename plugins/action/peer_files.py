@@ -3,11 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The controller side of peerage.peerage.peer_files: every entry checked and rendered, then one module run.
+"""The controller side of peerage.peerage.peer_files: the host's list guarded, every entry rendered, one module run.
 
-A built-in format is rendered with the host's peers (a ``release_env`` file
-with the host's own name), a ``src`` template with the host's variables as
-``ansible.builtin.template`` renders it. The rendered text goes to the module
+The host's part of the role's plan (``role_plan.plan_host``): its node name,
+the list it writes (with ``guard``, the role's guard over what discovery
+found) and its files. A built-in format is rendered with the host's peers (a
+``release_env`` file with the host's own name), a ``src`` template with the
+host's variables and ``peerage_peers`` as ``ansible.builtin.template`` renders it. The rendered text goes to the module
 only: the module's ``invocation`` (its arguments, a cookie among them) is
 left out of the task's result, so nothing secret is shown or registered.
 """
@@ -15,6 +17,7 @@ left out of the task's result, so nothing secret is shown or registered.
 from __future__ import annotations
 
 import typing as t
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
@@ -32,7 +35,18 @@ PASSED_KEYS = ("mode", "owner", "group", "validate")
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(
-        ("files", "peers", "self_name", "state_dir", "service", "restart", "max_removed", "allow_shrink")
+        (
+            "files",
+            "peers",
+            "address",
+            "app_name",
+            "guard",
+            "state_dir",
+            "service",
+            "restart",
+            "max_removed",
+            "allow_shrink",
+        )
     )
 
     def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
@@ -40,21 +54,28 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
-        peers = list(args.get("peers") or [])
-        self_name = args.get("self_name")
+        guard_settings = args.pop("guard", None)
+        if guard_settings is not None and not isinstance(guard_settings, Mapping):
+            result.update(failed=True, changed=False, msg="peerage: guard must be a dictionary of the guard's settings")
+            return result
         try:
-            planned = role_plan.render_files(args.get("files"), peers, self_name)
-            files = [self._module_entry(index, item, peers, self_name, task_vars) for index, item in enumerate(planned)]
+            self_name, peers, planned = role_plan.plan_host(
+                args.get("files"), args.get("peers"), args.get("address"), args.pop("app_name", None), guard_settings
+            )
+            variables = dict(task_vars, peerage_peers=peers)
+            files = [self._module_entry(index, item, peers, self_name, variables) for index, item in enumerate(planned)]
         except PeerageError as exc:
             result.update(failed=True, changed=False, msg="peerage: %s" % exc)
             return result
-        args["files"] = files
+        args.update(files=files, peers=peers)
         written = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
         # The module's arguments hold every file's text, a secret's too.
         written.pop("invocation", None)
         if written.get("failed") and not str(written.get("msg", "")).startswith("peerage: "):
             written["msg"] = "peerage: %s" % written.get("msg", "")
         result.update(written)
+        # The list the host writes, for the role's peerage_peers.
+        result["peers"] = peers
         return result
 
     def _module_entry(

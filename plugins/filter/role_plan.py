@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Filters of the peerage role: its settings checked, each host's guarded peer list, its files rendered.
+"""Filters of the peerage role: its settings checked, the options it passes on to a provider.
 
-Also the options it passes on to a provider, and the beacon service's command line.
+Also the beacon service's command line and the report of what a role call changed.
 
 Thin over ``plugins/plugin_utils/role_plan.py``; each filter's documentation
 is the YAML file of the same name in this folder.
@@ -20,18 +20,15 @@ from collections.abc import Mapping
 
 import yaml
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
-from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool
 from ansible_collections.peerage.peerage.plugins.plugin_utils import role_plan, role_report, systemd_command
-from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError, never_templated
+from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError, as_filter_error
 
 
 def _call(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
     """Run a core function; report its errors as filter errors that start with 'peerage: '."""
-    try:
+    with as_filter_error("peerage: "):
         return func(*args, **kwargs)
-    except PeerageError as exc:
-        raise AnsibleFilterError("peerage: %s" % exc) from exc
 
 
 # libyaml when it is there: the spec is read on every host of a play.
@@ -80,77 +77,6 @@ def checked_role_settings(settings: t.Any, spec_file: str, entry_point: str) -> 
     return _call(role_plan.check_settings, settings, _options_of(spec_file, entry_point))
 
 
-# How the peers lookup begins the message of every error it raises
-# (plugin_utils/lookup.py): the collection's own mark, wherever ansible-core
-# put that message inside its own words, which differ from one version to the next.
-PEERS_LOOKUP_MARK = "peerage.peerage.peers: "
-
-
-def discovery_failure(discovery: t.Any) -> str | None:
-    """The collection's own message of a failed discovery task's registered result, or None when it did not fail.
-
-    A failed peers lookup is found by its mark, not by ansible-core's wording
-    around it; a failed discover module reports the collection's message
-    itself; anything else (an undefined variable in the options, say) is
-    given as ansible-core reported it.
-    """
-    # As ansible-core's own "is failed" test reads a result.
-    if not isinstance(discovery, Mapping) or not discovery.get("failed", False):
-        return None
-    message = str(discovery.get("msg") or "the discovery task failed without a message")
-    _before, mark, own = message.partition(PEERS_LOOKUP_MARK)
-    return own if mark else message
-
-
-def guarded_peers(
-    found: t.Any,
-    self_name: str,
-    via: str,
-    include_self: bool = True,
-    allow_empty: bool = False,
-    min_peers: int = 1,
-    app_name_set: bool = True,
-    discovery: t.Any = None,
-) -> list[str]:
-    """The exact list this host writes, or a failure naming why it may not be written."""
-
-    def guard() -> list[str]:
-        # Extra variables (-e peerage_include_self=false) arrive as text.
-        return role_plan.guard(
-            found if found is not None else [],
-            self_name,
-            as_bool(include_self, "peerage_include_self", True),
-            as_bool(allow_empty, "peerage_allow_empty", False),
-            as_number(min_peers, "peerage_min_peers", 1, 0, kind=int),
-            "the %s provider" % via,
-            app_name_set=as_bool(app_name_set, "app_name_set", True),
-            failure=discovery_failure(discovery),
-        )
-
-    return t.cast("list[str]", _call(guard))
-
-
-def files_to_write(
-    files: t.Any, peers: t.Any, self_name: t.Any = None, secret_content: bool = True
-) -> list[dict[str, t.Any]]:
-    """Every entry of peerage_files checked, with its built-in format rendered as ``content``.
-
-    With ``secret_content=false`` a secret entry carries neither its content
-    nor its options, only its ``index`` in ``files``: a loop item is part of
-    the task's result, and the role's write task cannot hide its results
-    with a templated ``no_log`` (ansible-core 2.21 then also hides why its loop failed).
-    """
-    planned = _call(role_plan.render_files, files, peers, self_name)
-    for index, item in enumerate(planned):
-        if item["secret"] and not as_bool(secret_content, "secret_content", True):
-            planned[index] = {key: value for key, value in item.items() if key not in ("content", "options")}
-            planned[index]["index"] = index
-        elif "content" in item:
-            # Text made from discovered names is written as it is, never templated again.
-            item["content"] = never_templated(item["content"])
-    return t.cast("list[dict[str, t.Any]]", planned)
-
-
 def provider_option_names(via: str, beacon: bool = False) -> list[str]:
     """The options the role passes to the provider ``via`` (or to a UDP beacon) from peerage_<option>."""
     return t.cast("list[str]", _call(role_plan.role_option_names, via, beacon=bool(beacon)))
@@ -182,8 +108,6 @@ class FilterModule:
         return {
             "role_setting_names": role_setting_names,
             "checked_role_settings": checked_role_settings,
-            "guarded_peers": guarded_peers,
-            "files_to_write": files_to_write,
             "provider_option_names": provider_option_names,
             "systemd_command_line": systemd_command_line,
             "role_changes": role_changes,

@@ -29,21 +29,54 @@ options:
     description:
       - The files to write, as the role's C(peerage_files) (see the role's documentation).
       - Each entry has C(dest) and exactly one of C(format) (a built-in format, rendered with O(peers); a
-        C(release_env) file names O(self_name)) or C(src) (a template on the controller), and optionally
+        C(release_env) file names the host's own node name) or C(src) (a template on the controller), and optionally
         C(options), C(owner), C(group), C(mode) (octal), C(backup) and C(validate) (a command with C(%s)).
     type: list
     elements: dict
     required: true
   peers:
     description:
-      - The host's guarded peer list.
+      - The node names the host's files list. With O(guard), what discovery found, of which the action plugin
+        makes the host's list as the role's guard does.
     type: list
     elements: str
     required: true
-  self_name:
+  address:
     description:
-      - This host's own node name, which a C(release_env) file names.
+      - This host's address, the host part of its own node name (O(app_name)V(@)O(address)), which a
+        C(release_env) file names and the guard adds or removes.
+      - Required with O(guard) or a C(release_env) file.
     type: str
+  app_name:
+    description:
+      - The app part of this host's own node name. When not set, V(nonode), the providers' default.
+    type: str
+  guard:
+    description:
+      - The P(peerage.peerage.peerage#role) role's guard settings. When set, the host writes the guard's list (what
+        discovery found, with the host's own name added or removed) or fails naming why, before any file is
+        touched. When not set, O(peers) is written as given.
+    type: dict
+    suboptions:
+      via:
+        description: The provider that found O(peers), named in the guard's messages.
+        type: str
+        required: true
+      include_self:
+        description: Add the host's own node name (V(true)) or remove it (V(false)).
+        type: bool
+        default: true
+      allow_empty:
+        description: Write an empty list.
+        type: bool
+        default: false
+      min_peers:
+        description: The fewest node names the host's list may have.
+        type: int
+        default: 1
+      discovery:
+        description: The registered result of the discovery task; a failed one is reported, never taken for no peers.
+        type: raw
   state_dir:
     description:
       - The folder on the host for the state records and the pending-restart markers; made with mode 0700.
@@ -94,12 +127,19 @@ EXAMPLES = r"""
       - dest: /etc/myapp/sys.config
         format: erlang_config
     peers: "{{ peerage_peers }}"
+    address: "{{ ansible_host }}"
     service: myapp
     state_dir: /var/lib/peerage
   register: written
 """
 
 RETURN = r"""
+peers:
+  description: The list the host's peer files name (with O(guard), the guard's list), sorted.
+  returned: success
+  type: list
+  elements: str
+  sample: ["app@10.0.0.1", "app@10.0.0.2"]
 pending:
   description: What the restart step must do on this host for O(service) (V(none) without a service).
   returned: success
@@ -137,11 +177,23 @@ from ansible_collections.peerage.peerage.plugins.module_utils.write.host_files i
 
 # The action plugin replaces each entry of files by what the module writes: dest, content (rendered),
 # names (the node names it holds), guarded (false for release_env), sensitive, mode, owner, group,
-# backup, validate. peers and self_name are used by the action plugin only.
+# backup, validate; and peers by the guarded list. address, app_name and guard are used by the
+# action plugin only.
 ARGUMENT_SPEC = {
     "files": {"type": "list", "elements": "dict", "required": True},
     "peers": {"type": "list", "elements": "str", "required": True},
-    "self_name": {"type": "str"},
+    "address": {"type": "str"},
+    "app_name": {"type": "str"},
+    "guard": {
+        "type": "dict",
+        "options": {
+            "via": {"type": "str", "required": True},
+            "include_self": {"type": "bool", "default": True},
+            "allow_empty": {"type": "bool", "default": False},
+            "min_peers": {"type": "int", "default": 1},
+            "discovery": {"type": "raw"},
+        },
+    },
     "state_dir": {"type": "path", "default": "/var/lib/peerage"},
     "service": {"type": "str", "default": ""},
     "restart": {"type": "str", "default": "new_hosts", "choices": list(RESTART_MODES)},

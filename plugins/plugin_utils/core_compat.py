@@ -34,22 +34,6 @@ except ImportError:  # ansible-core 2.16 to 2.18: a class of its own for each ki
 else:
     AnsibleFilterError = AnsibleLookupError = AnsibleTemplatePluginError
 
-if hasattr(ansible.template, "trust_as_template"):
-
-    def never_templated(value: t.Any) -> t.Any:
-        """``value`` as it is: ansible-core 2.19 and later template only text trusted as a template.
-
-        Text that a filter builds is not trusted, so it is never templated again.
-        """
-        return value
-
-else:
-    from ansible.utils.unsafe_proxy import wrap_var
-
-    def never_templated(value: t.Any) -> t.Any:
-        """``value`` marked unsafe: ansible-core 2.16 to 2.18 template any text that is not."""
-        return wrap_var(value)
-
 
 @contextmanager
 def as_filter_error(prefix: str = "") -> t.Iterator[None]:
@@ -104,4 +88,4 @@ def render_template_file(templar: t.Any, loader: t.Any, source: str, src: str, d
     return "" if rendered is None else str(rendered)
 
 
-__all__ = ["AnsibleFilterError", "AnsibleLookupError", "as_filter_error", "never_templated", "render_template_file"]
+__all__ = ["AnsibleFilterError", "AnsibleLookupError", "as_filter_error", "render_template_file"]

@@ -21,8 +21,11 @@ of Python that a property test can hold to its invariant:
 * :func:`render_files` checks every entry of ``peerage_files`` and renders
   every built-in format, so a bad entry or option stops the host before its
   first file is written;
-* :func:`check_settings` checks a host's role variables against the role's
-  argument spec, inside the write task rather than in a task of its own.
+* :func:`plan_host` is one host's part of the plan, made in the role's write
+  task: its node name, its guarded list and its rendered files, each value
+  checked once, before the host's first file is touched;
+* :func:`check_settings` checks the role's variables against the role's
+  argument spec, once for the play.
 
 Runs on the controller only.
 """
@@ -39,15 +42,18 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import Peer
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import (
     HOST_KIND_ORDER,
     NodeName,
+    format_node_name,
     normalize_node_names,
     parse_node_name,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
 from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
     DISCOVERY_OPTIONS,
     TRUST_OPTIONS,
     options_read,
     shared_names,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.self import DEFAULT_APP_NAME
 from ansible_collections.peerage.peerage.plugins.module_utils.render.formats import FORMATS, render_peers
 
 # Options the role decides itself rather than passing through from peerage_<option>:
@@ -55,6 +61,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.render.formats imp
 ROLE_OWNED_OPTIONS = ("allow_empty", "include_self")
 
 NOTHING_CHANGED = "no file was changed."
+# The node name the settings check renders a release_env entry with: the
+# entry is checked there, before any host's own name is known.
+CHECK_NAME = "nonode@localhost"
 
 
 class GuardRefused(PeerageError):
@@ -306,6 +315,72 @@ def render_files(files: Any, peers: list[str], self_name: str | None = None) -> 
     return planned
 
 
+# How the peers lookup begins the message of every error it raises
+# (plugin_utils/lookup.py): the collection's own mark, wherever ansible-core
+# put that message inside its own words, which differ from one version to the next.
+PEERS_LOOKUP_MARK = "peerage.peerage.peers: "
+
+
+def discovery_failure(discovery: Any) -> str | None:
+    """The collection's own message of a failed discovery task's registered result, or None when it did not fail.
+
+    A failed peers lookup is found by its mark, not by ansible-core's wording
+    around it; a failed discover module reports the collection's message
+    itself; anything else (an undefined variable in the options, say) is
+    given as ansible-core reported it.
+    """
+    # As ansible-core's own "is failed" test reads a result.
+    if not isinstance(discovery, Mapping) or not discovery.get("failed", False):
+        return None
+    message = str(discovery.get("msg") or "the discovery task failed without a message")
+    _before, mark, own = message.partition(PEERS_LOOKUP_MARK)
+    return own if mark else message
+
+
+def plan_host(
+    files: Any,
+    found: Any,
+    address: Any,
+    app_name: Any = None,
+    guard_settings: Mapping[str, Any] | None = None,
+) -> tuple[str | None, list[str], list[dict[str, Any]]]:
+    """One host's node name, the list it writes and its rendered files; :class:`PeerageError` if it may not write.
+
+    ``found`` is what discovery found. With ``guard_settings`` (the role's:
+    ``via``, ``include_self``, ``allow_empty``, ``min_peers``, ``discovery``,
+    the registered result of its discovery task) the list is :func:`guard`'s;
+    without, ``found`` is written as it is. With ``via=self``, where no
+    host ran discovery, the host finds itself. Settings may arrive as text (extra
+    variables), so they are read as Ansible reads them.
+    """
+    if address is None:
+        if guard_settings is not None or any(
+            isinstance(entry, Mapping) and entry.get("format") == "release_env" for entry in files or []
+        ):
+            raise PeerageError("address (this host's address) is required with guard or a release_env file")
+        self_name = None
+    else:
+        self_name = format_node_name(DEFAULT_APP_NAME if app_name is None else app_name, address)
+    if guard_settings is None or self_name is None:
+        peers = normalize_node_names(found or [])
+    else:
+        via = str(guard_settings.get("via"))
+        discovery = guard_settings.get("discovery")
+        if via == "self" and not found:
+            found = [self_name]
+        peers = guard(
+            found if found is not None else [],
+            self_name,
+            as_bool(guard_settings.get("include_self"), "peerage_include_self", True),
+            as_bool(guard_settings.get("allow_empty"), "peerage_allow_empty", False),
+            as_number(guard_settings.get("min_peers"), "peerage_min_peers", 1, 0, kind=int),
+            "the %s provider" % via,
+            app_name_set=app_name is not None,
+            failure=discovery_failure(discovery),
+        )
+    return self_name, peers, render_files(files, peers, self_name)
+
+
 def _plain(value: Any) -> Any:
     """``value`` with its mappings and lists copied as plain dicts and lists.
 
@@ -327,7 +402,9 @@ def check_settings(settings: Mapping[str, Any], options: Mapping[str, Any]) -> M
     The same check as Ansible's ``validate_argument_spec``, made where the role
     calls it: Ansible's own check of a role's ``main`` entry point is a task
     on every host. Raises :class:`SettingsRefused` naming every bad variable
-    and what it allows. The settings are returned as given, not converted.
+    and what it allows, or :class:`PeerageError` naming the first entry of
+    ``peerage_files`` that cannot be written. The settings are returned as
+    given, not converted.
     """
     result = ArgumentSpecValidator(options).validate(_plain(settings))
     if result.error_messages:
@@ -335,4 +412,6 @@ def check_settings(settings: Mapping[str, Any], options: Mapping[str, Any]) -> M
             "the role's settings do not fit meta/argument_specs.yml: %s; %s"
             % ("; ".join(result.error_messages), NOTHING_CHANGED)
         )
+    # Each entry, format and format option too, so that a typo costs no discovery.
+    render_files(settings.get("peerage_files") or [], [], CHECK_NAME)
     return settings

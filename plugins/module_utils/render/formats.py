@@ -200,6 +200,17 @@ def _check_format(fmt):
     return fmt
 
 
+def format_options(fmt):
+    """The options format ``fmt`` takes, each with its default: ``{name: default}``.
+
+    The docs of the formats (docs/formats.md, the filters' docs) are checked
+    against it.
+    """
+    _renderer, spec = _RENDERERS[_check_format(fmt)]
+    # With no option given, every option takes its default.
+    return take_options(fmt, {}, spec)
+
+
 def render_peers(peers, fmt, **options):
     """Render ``peers`` (node names) in format ``fmt``; return the text.
 

@@ -61,5 +61,5 @@ def test_validate_runs_the_command_on_the_new_file(capsys, tmp_path):
 def test_no_result_key_has_a_meaning_ansible_gives_it():
     reserved = {"unreachable", "failed", "changed", "skipped", "ansible_facts", "invocation"}
     documented = set(yaml.safe_load(peer_files.RETURN))
-    assert documented == {"pending", "files", "added", "removed", "updated_not_restarted"}
+    assert documented == {"peers", "pending", "files", "added", "removed", "updated_not_restarted"}
     assert not documented & reserved
