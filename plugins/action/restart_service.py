@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.peerage.peerage.plugins.modules.restart_service import ARGUMENT_SPEC
-from ansible_collections.peerage.peerage.plugins.plugin_utils.rollout import Rollouts
+from ansible_collections.peerage.peerage.plugins.plugin_utils.rollout import Rollouts, rollout_of
 
 MODULE = "peerage.peerage.restart_service"
 SERVICE_MODULE = "ansible.legacy.service"
@@ -38,9 +39,9 @@ class ActionModule(ActionBase):
         done = "started" if pending == "start" else args["state"]
         result.update(changed=False, done="none", pending=pending, left_pending=False)
 
-        # One rollout per restart task: its hosts share the task (one include for the play batch). Not
-        # the service: it may be named per host.
-        rollout = str(self._task._uuid)
+        # One rollout per restart task of a role call, over all serial batches. Not the service: it may be
+        # named per host.
+        rollout = rollout_of(self._task, task_vars)
         rollouts = Rollouts.for_this_run() if args["rolling"] else None
         stopped_at = rollouts.stopped_at(rollout) if rollouts else None
         if stopped_at is not None:
@@ -64,14 +65,21 @@ class ActionModule(ActionBase):
                           msg="peerage: %s on %s: %s" % (service, host, message))
             return result
 
-        started = self._execute_module(module_name=SERVICE_MODULE, module_args={"name": service, "state": done},
-                                       task_vars=task_vars)
-        if started.get("failed"):
-            return failed("could not be %s (%s); its %s stays pending" % (
-                done, started.get("msg", "no message"), pending), {"done": "none"})
-
-        result.update(done=done, changed=True)
-        gate = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+        try:
+            started = self._execute_module(module_name=SERVICE_MODULE,
+                                           module_args={"name": service, "state": done}, task_vars=task_vars)
+            if started.get("failed"):
+                return failed("could not be %s (%s); its %s stays pending" % (
+                    done, started.get("msg", "no message"), pending), {"done": "none"})
+            result.update(done=done, changed=True)
+            gate = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+        except AnsibleConnectionFailure as exc:
+            # Ansible reports the host unreachable. Whether its service runs is unknown, so a
+            # rollout does not take a second host down: it stops here, as after a failed gate.
+            message = "%s; its %s stays pending" % (exc.message.strip(), pending)
+            if rollouts is not None and rollouts.stop(rollout, host) == host:
+                message += "; the rollout stops here: no later host is restarted"
+            raise AnsibleConnectionFailure(message) from None
         if gate.get("failed"):
             return failed("%s, but did not come back: %s; its %s stays pending" % (
                 done, gate.get("msg", "no message"), pending), {"port": gate.get("port"), "waited": gate.get("waited")})

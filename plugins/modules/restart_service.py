@@ -22,9 +22,12 @@ description:
     marker O(marker), so a restart that did not happen is done by the next run.
   - A host that does not come back fails, naming the host, the port and the seconds waited; its marker
     is kept.
-  - With O(rolling=true) (run it with C(throttle=1)), a failed host stops the rollout of this service
-    for the rest of the play; the hosts after it are not restarted, their markers are kept, and they
-    are reported with RV(left_pending). Ansible itself would go on to the next host.
+  - With O(rolling=true) (run it with C(throttle=1)), a failed host stops the rollout of this task
+    for the rest of the play, over all of its C(serial) batches; the hosts after it are not restarted,
+    their markers are kept, and they are reported with RV(left_pending). Ansible itself would go on to
+    the next host.
+  - A host that becomes unreachable during its start or restart is reported unreachable and keeps its
+    marker; with O(rolling=true) it stops the rollout too, since whether its service runs is unknown.
   - In check mode nothing is started, restarted or removed; the task reports what it would do.
 options:
   service:
@@ -61,8 +64,8 @@ options:
     required: true
   rolling:
     description:
-      - Stop the rollout of O(service) for the rest of the play at the first host that fails, and leave
-        the later hosts pending.
+      - Stop the rollout for the rest of the play at the first host that fails or becomes unreachable,
+        and leave the later hosts pending.
     type: bool
     default: false
 extends_documentation_fragment:

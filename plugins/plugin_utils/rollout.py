@@ -14,10 +14,11 @@ ran on every host). So the restart action keeps the stop itself: the first
 host that fails writes a mark naming itself, and every later host of the
 same rollout reads it before restarting anything and is left pending.
 
-A rollout is one restart task of one role call (its task id, which every
-host of the play batch shares, whatever per-host service name): two role calls
-in one play, an ``include_role`` loop, or the next play each roll out on
-their own. Marks live in a private folder ``peerage-rollouts`` inside
+A rollout is one restart task of one role call, whatever per-host service
+name: two role calls in one play, the items of an ``include_role`` loop, or
+the next play each roll out on their own, and the batches of a ``serial``
+play share theirs, so a host that did not come back in one batch leaves the
+later batches pending (see ``rollout_of``). Marks live in a private folder ``peerage-rollouts`` inside
 Ansible's local temporary folder of this run (as the run cache's answers
 do), so the next run starts with none.
 """
@@ -25,12 +26,44 @@ do), so the next run starts with none.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from typing import Any, Mapping
 
 from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import read_bytes, write_file
 from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import open_folder
 
 FOLDER_NAME = "peerage-rollouts"
+
+
+def rollout_of(task: Any, task_vars: Mapping[str, Any]) -> str:
+    """The id of the rollout that ``task`` (the restart task of a role call) belongs to.
+
+    Ansible loads an included file's tasks again, with new task ids, for every
+    ``serial`` batch and every loop item, so the restart task's own id would
+    start a new rollout in each batch. The outermost task above it sits in the
+    play itself (a ``roles:`` entry's include, an ``include_role`` task) and
+    keeps its id over the batches; below it, each included task is named by
+    its place in its file, and each looping include by its item.
+    """
+    # Imported here: ansible-core's playbook objects are loaded by then in every Ansible process.
+    from ansible.playbook.task import Task
+
+    tasks = []
+    node = task
+    while node is not None:
+        if isinstance(node, Task):
+            tasks.append(node)
+        node = getattr(node, "_parent", None)
+    outermost = tasks[-1]
+    parts: list[Any] = [str(outermost._uuid)]
+    for included in reversed(tasks[:-1]):
+        parts.append(included.get_path())
+    for include in reversed(tasks[1:]):
+        if include.loop is not None or include.loop_with:
+            loop_var = include.loop_control.loop_var if include.loop_control else "item"
+            parts.append(task_vars.get(loop_var))
+    return json.dumps(parts, sort_keys=True, default=str)
 
 
 class Rollouts:

@@ -7,7 +7,11 @@
 # shrink with a rolling restart (one host down at a time), a host that does
 # not come back (the rollout stops; the next run restarts exactly the hosts
 # left pending), never, a new host whose start failed (started by the next
-# run), all, --check, and two role calls with two services.
+# run), all, --check, --limit (hosts outside it untouched), serial: 2 with a
+# rolling restart (one host down at a time; a host that does not come back
+# in the first batch leaves the later batches pending), a host whose sshd
+# goes away during the run (unreachable; the next run restarts what was
+# due), and two role calls with two services.
 #
 # DAY2_CASES="case ..." runs only those cases (each sets up what it needs).
 set -eux -o pipefail
@@ -29,7 +33,8 @@ STATE="${WORK}/lab"
 POLL_LOG="${WORK}/poll.log"
 POLLER=""
 address() { echo "198.18.${SUBNET}.$((10 + ${1#h}))"; }
-CASES=${DAY2_CASES:-"bootstrap grow shrink_rolling rollout_stops next_run never new_host_fails all check two_calls"}
+CASES=${DAY2_CASES:-"bootstrap grow shrink_rolling rollout_stops next_run never new_host_fails all check limit
+    serial_rolling serial_stops unreachable two_calls"}
 
 lab() {
     "${PYTHON}" "${LAB_FILES}/lab.py" "$@"
@@ -123,6 +128,48 @@ marker() {
 
 stop_node() {
     lab exec --state "${STATE}" --host "$1" -- "/etc/init.d/day2app-$1" stop
+}
+
+# files_of HOST...: the checksums of the hosts' peer files.
+files_of() {
+    local host
+    for host in "$@"; do (cd "${WORK}/app" && sha256sum "${host}/sys.config" "${host}/.hosts.erlang"); done
+}
+
+# sshd_down HOST: the host's sshd and every session it serves end, as when the host drops off the network.
+sshd_down() {
+    local pids todo pid
+    pids="$(cat "${STATE}/sshd_$1.pid")"
+    todo="${pids}"
+    while [ -n "${todo}" ]; do
+        # ps exits 1 when a process has no children.
+        todo="$(for pid in ${todo}; do ps -o pid= --ppid "${pid}" || true; done)"
+        pids="${pids} ${todo}"
+    done
+    # shellcheck disable=SC2086
+    kill ${pids} 2>/dev/null || true
+}
+
+sshd_up() {
+    lab exec --state "${STATE}" --host "$1" -- /usr/sbin/sshd -f "${STATE}/sshd_$1.conf" -E "${STATE}/sshd_$1.log"
+}
+
+# when_down MARK HOST ACTION...: once the poller saw HOST down after MARK (at most 60 s), run ACTION.
+when_down() {
+    local since=$1 host=$2
+    shift 2
+    # Quiet while it polls: it runs beside the play, whose output is the record.
+    { set +x; } 2>/dev/null
+    for _ in $(seq 600); do
+        if sed -n "/^# mark ${since}\$/,\$p" "${POLL_LOG}" | grep -q " ${host}=0:"; then
+            set -x
+            "$@"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "when_down: ${host} never went down after mark ${since}" >&2
+    return 1
 }
 
 checksums() {
@@ -247,6 +294,89 @@ case_check() {
     [ "$(checksums)" = "${before}" ]
     judge check --kept h1,h2,h3 --down h4
     for host in "${HOSTS[@]}"; do [ ! -e "$(marker "${host}")" ]; done
+}
+
+case_limit() {
+    # h4 joins again as a new host, with --limit h3,h4 and rolling: h3's file
+    # changes and it restarts, h4 starts; h1 and h2, whose files would change
+    # too, are outside the limit: file, marker and pid untouched.
+    stop_node h4
+    rm -rf "${WORK}/app/h4"
+    mkdir -p "${WORK}/app/h4"
+    outside="$(files_of h1 h2)"
+    mark limit
+    play h1,h2,h3,h4 h1,h2,h3,h4 -e peerage_restart=rolling --limit h3,h4
+    mark limit-end
+    [ "$(files_of h1 h2)" = "${outside}" ]
+    grep -qF "joined: app@$(address h4); started: h4; restarted: h3" "${WORK}/play.log"
+    judge limit --kept h1,h2 --restarts h3=1 --hosts h1,h2,h3 --max-down 1 --up h3,h4
+    for host in "${HOSTS[@]}"; do [ ! -e "$(marker "${host}")" ]; done
+    # From h4: h1's .hosts.erlang, outside the limit, does not name h4 yet.
+    mesh h4 h1 h2 h3
+}
+
+case_serial_rolling() {
+    # Every file changes; serial: 2 runs two batches, each rolling: each host
+    # restarts once, in order, never two down at the same moment.
+    mark serial
+    play h1,h2,h3,h4 h1,h2,h3,h4 -e peerage_restart=rolling -e day2_serial=2 -e day2_sync_timeout=2100
+    mark serial-end
+    judge serial --restarts h1=1,h2=1,h3=1,h4=1 --hosts h1,h2,h3,h4 --max-down 1 --order h1,h2,h3,h4 \
+        --up h1,h2,h3,h4
+    for host in "${HOSTS[@]}"; do [ ! -e "$(marker "${host}")" ]; done
+    mesh h1 h2 h3 h4
+}
+
+case_serial_stops() {
+    # h2, in the first batch, does not come back: the second batch restarts
+    # nobody and its hosts stay pending.
+    touch "${WORK}/app/h2/fault"
+    mark serialstop
+    if play h1,h2,h3,h4 h1,h2,h3,h4 -e peerage_restart=rolling -e day2_serial=2 -e day2_sync_timeout=2200 \
+        -e day2_restart_timeout=4; then exit 1; fi
+    mark serialstop-end
+    grep -qF "peerage: day2app-h2 on h2: restarted, but did not come back" "${WORK}/play.log"
+    grep -qF "the rollout stops here: no later host is restarted" "${WORK}/play.log"
+    grep -qF "peerage (day2app-h1): restarted: h1" "${WORK}/play.log"
+    grep -qF "still pending (next run): h3 (restart), h4 (restart)" "${WORK}/play.log"
+    judge serialstop --restarts h1=1 --kept h3,h4
+    [ ! -e "$(marker h1)" ]
+    for host in h2 h3 h4; do grep -qx restart "$(marker "${host}")"; done
+    # The fault fixed, the next run restarts exactly h2, h3 and h4, one at a time.
+    rm -f "${WORK}/app/h2/fault"
+    mark serialnext
+    play h1,h2,h3,h4 h1,h2,h3,h4 -e peerage_restart=rolling -e day2_serial=2 -e day2_sync_timeout=2200
+    mark serialnext-end
+    judge serialnext --kept h1 --restarts h3=1,h4=1 --hosts h1,h2,h3,h4 --max-down 1 --order h2,h3,h4 \
+        --up h1,h2,h3,h4
+    for host in "${HOSTS[@]}"; do [ ! -e "$(marker "${host}")" ]; done
+    mesh h1 h2 h3 h4
+}
+
+case_unreachable() {
+    # Every file changes (rolling); h3's sshd goes away while h1 restarts,
+    # after every file and marker was written: h3 is unreachable at its turn
+    # and the rollout stops there, its node still running; h4 stays pending.
+    mark unreach
+    when_down unreach h1 sshd_down h3 &
+    watcher=$!
+    if play h1,h2,h3,h4 h1,h2,h3,h4 -e peerage_restart=rolling -e day2_sync_timeout=2300; then exit 1; fi
+    wait "${watcher}"
+    mark unreach-end
+    grep -qE "fatal: \[h3\]: UNREACHABLE! .*its restart stays pending; the rollout stops here" "${WORK}/play.log"
+    grep -qF "restarted: h1, h2; still pending (next run): h4 (restart)" "${WORK}/play.log"
+    judge unreach --restarts h1=1,h2=1 --kept h3,h4 --hosts h1,h2,h3,h4 --max-down 1 --order h1,h2
+    for host in h3 h4; do grep -qx restart "$(marker "${host}")"; done
+    # h3 back: the next run restarts exactly h3 and h4, though no file changes any more.
+    sshd_up h3
+    mark unreachnext
+    play h1,h2,h3,h4 h1,h2,h3,h4 -e peerage_restart=rolling -e day2_sync_timeout=2300
+    mark unreachnext-end
+    grep -qF "restarted: h3, h4" "${WORK}/play.log"
+    judge unreachnext --kept h1,h2 --restarts h3=1,h4=1 --hosts h1,h2,h3,h4 --max-down 1 --order h3,h4 \
+        --up h1,h2,h3,h4
+    for host in "${HOSTS[@]}"; do [ ! -e "$(marker "${host}")" ]; done
+    mesh h1 h2 h3 h4
 }
 
 two_play() {

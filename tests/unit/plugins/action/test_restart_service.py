@@ -14,6 +14,8 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from ansible.errors import AnsibleConnectionFailure
+from ansible.playbook.task import Task
 
 from ansible_collections.peerage.peerage.plugins.action import restart_service
 from ansible_collections.peerage.peerage.plugins.plugin_utils.rollout import Rollouts
@@ -24,13 +26,17 @@ ARGS = {"service": "app", "pending": "restart", "address": "10.0.0.1", "port": 4
 class Host:
     """One host's view: which modules ran, and what the service and the gate answer."""
 
-    def __init__(self, service_fails: bool = False, gate_fails: bool = False) -> None:
+    def __init__(self, service_fails: bool = False, gate_fails: bool = False, lost: str | None = None) -> None:
         self.service_fails = service_fails
         self.gate_fails = gate_fails
+        # The module whose run finds the host unreachable.
+        self.lost = lost
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def execute(self, module_name: str, module_args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         self.calls.append((module_name, dict(module_args)))
+        if module_name == self.lost:
+            raise AnsibleConnectionFailure("Failed to connect to the host via ssh: Connection refused")
         if module_name == restart_service.SERVICE_MODULE:
             return {"failed": True, "msg": "init script exited 1"} if self.service_fails else {"changed": True}
         if self.gate_fails:
@@ -41,7 +47,8 @@ class Host:
 
 def run_action(rollouts: Rollouts, host: Host, name: str = "h1", uuid: str = "task-1", check: bool = False,
                **args: Any) -> dict[str, Any]:
-    task = mock.MagicMock()
+    task = mock.MagicMock(spec=Task)
+    task._parent = None
     task.args = {**ARGS, **args}
     task.async_val = 0
     task.check_mode = check
@@ -118,6 +125,24 @@ def test_a_service_that_does_not_start_stops_the_rollout_too(rollouts):
     assert result["failed"] and not result["changed"]
     assert "could not be restarted (init script exited 1); its restart stays pending" in result["msg"]
     assert run_action(rollouts, Host(), name="h2", rolling=True)["stopped_at"] == "h1"
+
+
+@pytest.mark.parametrize("lost", [restart_service.SERVICE_MODULE, restart_service.MODULE])
+def test_a_host_lost_during_its_restart_is_unreachable_and_stops_the_rollout(rollouts, lost):
+    with pytest.raises(AnsibleConnectionFailure) as raised:
+        run_action(rollouts, Host(lost=lost), name="h3", rolling=True)
+    assert str(raised.value) == (
+        "Failed to connect to the host via ssh: Connection refused; its restart stays pending; "
+        "the rollout stops here: no later host is restarted")
+    later = Host()
+    assert run_action(rollouts, later, name="h4", rolling=True)["stopped_at"] == "h3"
+    assert later.calls == []
+
+
+def test_a_host_lost_without_rolling_stops_nobody(rollouts):
+    with pytest.raises(AnsibleConnectionFailure, match=r"its start stays pending$"):
+        run_action(rollouts, Host(lost=restart_service.SERVICE_MODULE), name="h3", pending="start")
+    assert run_action(rollouts, Host(), name="h4")["done"] == "restarted"
 
 
 def test_another_rollout_is_not_stopped(rollouts):
