@@ -21,13 +21,6 @@ def run_module(capsys, args):
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.fixture
-def listening_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        yield server.getsockname()[1]
-
 
 @pytest.fixture
 def marker(tmp_path):

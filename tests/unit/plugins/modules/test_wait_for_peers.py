@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -21,14 +20,6 @@ def run_module(capsys, args):
         wait_for_peers.main()
     return json.loads(capsys.readouterr().out)
 
-
-@pytest.fixture
-def listening_port():
-    """A TCP port that 127.0.0.1 listens on (and 127.0.0.2, also loopback, does not)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        yield server.getsockname()[1]
 
 
 def test_every_peer_answers(capsys, listening_port):
