@@ -7,9 +7,10 @@
 
 ``install`` writes ``/etc/init.d/NAME``: an LSB init script that starts one
 Erlang node (``NODE``, ``-config DIR/sys.config`` or the ``--config`` and
-``--args-file`` given, distribution on the fixed ``PORT``) in the namespace it runs in, after ``DELAY`` seconds (a service
-that takes a moment to start). ``service NAME start|stop|restart|status``
-(ansible.legacy.service, over SSH into the lab host's namespace) runs it.
+``--args-file`` given, distribution on the fixed ``PORT``) in the namespace
+it runs in, after ``DELAY`` seconds (a service that takes a moment to
+start). ``service NAME start|stop|restart|status`` (ansible.legacy.service,
+over SSH into the lab host's namespace) runs it.
 Lab hosts share the file system, so NAME and DIR carry the host's name.
 
 A file ``DIR/fault`` makes the next start launch nothing: a host that does
