@@ -47,24 +47,6 @@ service_tool() {
     "${PYTHON}" "${LAB_FILES}/node_service.py" "$@"
 }
 
-# Ends the Elixir nodes this script started, by the pid each recorded.
-stop_elixir() {
-    local pidfile pids=()
-    for pidfile in "${WORK}"/elixir_release/*/node.pid; do
-        [ -f "${pidfile}" ] || continue
-        pids+=("$(cat "${pidfile}")")
-        rm -f "${pidfile}"
-    done
-    [ "${#pids[@]}" -eq 0 ] && return 0
-    kill "${pids[@]}" 2>/dev/null || true
-    for _ in $(seq 100); do
-        kill -0 "${pids[@]}" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    echo "Elixir nodes did not end: ${pids[*]}" >&2
-    return 1
-}
-
 cleanup() {
     local status=$?
     set +e
@@ -72,7 +54,6 @@ cleanup() {
         service_tool remove --name "myapp-${host}" --dir "${WORK}/erlang_dns/${host}"
         service_tool remove --name "chat-${host}" --dir "${WORK}/udp_lan/${host}"
     done
-    stop_elixir
     dns_server stop --state "${WORK}/dns"
     lab down --state "${STATE}"
     rm -rf "${WORK}"
@@ -241,9 +222,10 @@ check_elixir_release() {
     # As the release would: each node named from release.env, its peers from cluster.exs (Config.Reader).
     for host in "${HOSTS[@]}"; do
         dir="${WORK}/elixir_release/${host}"
+        # The inner shell, in the host's namespace, expands the release env variables;
+        # `lab down` ends the node with the lab.
         # shellcheck disable=SC2016
         lab exec --state "${STATE}" --host "${host}" -- env HOME="${dir}" sh -c '
-            echo "$$" >"$1/node.pid"
             set -a && . "$1/release.env" && set +a
             exec elixir "--${RELEASE_DISTRIBUTION}" "${RELEASE_NODE}" --cookie "${RELEASE_COOKIE}" \
                 "$2" peerage "$1/cluster.exs" "$1/status"' sh "${dir}" "${ELIXIR_FILES}/cluster_node.exs" \
@@ -260,7 +242,6 @@ check_elixir_release() {
         sleep 0.2
     done
     [ "${ok}" = 1 ] || { cat "${WORK}"/elixir_release/*/node.log >&2; exit 1; }
-    stop_elixir
     echo "EXAMPLE elixir_release: ${#HOSTS[@]} Elixir nodes named by release.env list each other from cluster.exs"
 }
 
