@@ -90,12 +90,12 @@ changed_count() {
     sed -n '/^PLAY RECAP/,$p' "${WORK}/play.log" | grep -o 'changed=[0-9]*' | cut -d= -f2 | awk '{ sum += $1 } END { print sum + 0 }'
 }
 
-# Every file under the example's folders, with its checksum (not the nodes'
-# logs and status; not the program udp_lan's play beacons run, which discovery
-# needs in check mode too).
+# Every file under the example's folders, with its checksum (not the Erlang
+# nodes' logs and pid files; not the program udp_lan's play beacons run, which
+# discovery needs in check mode too).
 checksums() {
     (cd "${WORK}/$1" 2>/dev/null && find . -path './*/beacon/program' -prune -o -type f ! -name '*.log' ! -name '*.pid' \
-        ! -name status -print0 | sort -z | xargs -0 -r sha256sum)
+        -print0 | sort -z | xargs -0 -r sha256sum)
 }
 
 # The node names of every host, comma-separated in the role's order (by address).
@@ -220,28 +220,33 @@ check_elixir_release() {
         exit 1
     fi
     # As the release would: each node named from release.env, its peers from cluster.exs (Config.Reader).
+    # The nodes write their status and log outside the example's folders, which
+    # the rerun compares; `lab down` ends them with the lab.
     for host in "${HOSTS[@]}"; do
         dir="${WORK}/elixir_release/${host}"
-        # The inner shell, in the host's namespace, expands the release env variables;
-        # `lab down` ends the node with the lab.
+        mkdir -p "${WORK}/elixir_nodes/${host}"
+        # The inner shell, in the host's namespace, expands the release env variables.
         # shellcheck disable=SC2016
-        lab exec --state "${STATE}" --host "${host}" -- env HOME="${dir}" sh -c '
+        lab exec --state "${STATE}" --host "${host}" -- env HOME="${WORK}/elixir_nodes/${host}" sh -c '
             set -a && . "$1/release.env" && set +a
             exec elixir "--${RELEASE_DISTRIBUTION}" "${RELEASE_NODE}" --cookie "${RELEASE_COOKIE}" \
-                "$2" peerage "$1/cluster.exs" "$1/status"' sh "${dir}" "${ELIXIR_FILES}/cluster_node.exs" \
-            >"${dir}/node.log" 2>&1 &
+                "$2" peerage "$1/cluster.exs" "$3/status"' sh "${dir}" "${ELIXIR_FILES}/cluster_node.exs" \
+            "${WORK}/elixir_nodes/${host}" >"${WORK}/elixir_nodes/${host}/node.log" 2>&1 &
     done
     local ok
+    # Quiet while polling (up to a minute, five times a second).
+    set +x
     for _ in $(seq 300); do
         ok=1
         for host in "${HOSTS[@]}"; do
             node_list myapp | tr -d ' ' | tr , '\n' | grep -vxF "myapp@$(address "${host}")" |
-                cmp -s - "${WORK}/elixir_release/${host}/status" || ok=0
+                cmp -s - "${WORK}/elixir_nodes/${host}/status" || ok=0
         done
         [ "${ok}" = 1 ] && break
         sleep 0.2
     done
-    [ "${ok}" = 1 ] || { cat "${WORK}"/elixir_release/*/node.log >&2; exit 1; }
+    set -x
+    [ "${ok}" = 1 ] || { cat "${WORK}"/elixir_nodes/*/node.log >&2; exit 1; }
     echo "EXAMPLE elixir_release: ${#HOSTS[@]} Elixir nodes named by release.env list each other from cluster.exs"
 }
 
