@@ -6,10 +6,11 @@
 """A real Erlang node per lab host, behind an init script, for tests of restarts on a running cluster.
 
 ``install`` writes ``/etc/init.d/NAME``: an LSB init script that starts one
-Erlang node (``NODE``, ``-config DIR/sys.config``, distribution on the fixed
-``PORT``) in the namespace it runs in, after ``DELAY`` seconds (a service
-that takes a moment to start). ``service NAME start|stop|restart|status``
-(ansible.legacy.service, over SSH into the lab host's namespace) runs it.
+Erlang node (``NODE``, ``-config DIR/sys.config`` or the ``--config`` and
+``--args-file`` given, distribution on the fixed ``PORT``) in the namespace
+it runs in, after ``DELAY`` seconds (a service that takes a moment to
+start). ``service NAME start|stop|restart|status`` (ansible.legacy.service,
+over SSH into the lab host's namespace) runs it.
 Lab hosts share the file system, so NAME and DIR carry the host's name.
 
 A file ``DIR/fault`` makes the next start launch nothing: a host that does
@@ -18,6 +19,7 @@ not come back after a restart.
 Command line (as root)::
 
     python3 node_service.py install --name NAME --node app@ADDR --dir DIR --port P --cookie C [--delay S]
+                                    [--config FILE] [--args-file FILE]   # --config '' for none
     python3 node_service.py remove  --name NAME --dir DIR      # stops the node, removes the script
 """
 
@@ -60,8 +62,8 @@ start() {{
     rm -f "$PIDFILE"
     [ -e "$DIR/fault" ] && {{ echo "$NAME: fault file present, nothing started"; return 0; }}
     # The subshell execs erl, which execs beam.smp: the pid stays the node's.
-    setsid sh -c 'sleep {delay}; exec erl -name {node} -setcookie {cookie} -config "$0/sys.config" \\
-        -kernel inet_dist_listen_min {port} inet_dist_listen_max {port} -noshell -noinput' "$DIR" \\
+    setsid sh -c 'sleep {delay}; exec erl -name {node} -setcookie {cookie} "$@" \\
+        -kernel inet_dist_listen_min {port} inet_dist_listen_max {port} -noshell -noinput' node {erl_args} \\
         >"$DIR/node.log" 2>&1 </dev/null &
     echo $! >"$PIDFILE"
     # The process exists once this returns; it listens on {port} a moment later.
@@ -98,9 +100,16 @@ def script_path(name: str) -> str:
     return os.path.join(INIT_DIR, name)
 
 
+def erl_args(args: argparse.Namespace) -> str:
+    """The node's config files as erl's words, quoted for the script."""
+    config = os.path.join(args.dir, "sys.config") if args.config is None else args.config
+    words = (["-config", config] if config else []) + (["-args_file", args.args_file] if args.args_file else [])
+    return " ".join(shlex.quote(word) for word in words)
+
+
 def install(args: argparse.Namespace) -> None:
     text = SCRIPT.format(signature=SIGNATURE, name=args.name, dir=shlex.quote(args.dir), node=args.node,
-                         cookie=args.cookie, port=args.port, delay=args.delay)
+                         cookie=args.cookie, port=args.port, delay=args.delay, erl_args=erl_args(args))
     path = script_path(args.name)
     with open(path + ".tmp", "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -147,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--port", type=int, required=True)
     one.add_argument("--cookie", required=True)
     one.add_argument("--delay", type=float, default=1.0)
+    one.add_argument("--config", help="the node's -config file (default DIR/sys.config; '' for none)")
+    one.add_argument("--args-file", help="a vm.args file the node reads with -args_file")
     gone = sub.add_parser("remove")
     gone.add_argument("--name", required=True)
     gone.add_argument("--dir", required=True)
