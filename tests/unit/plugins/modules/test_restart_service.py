@@ -21,7 +21,6 @@ def run_module(capsys, args):
     return json.loads(capsys.readouterr().out)
 
 
-
 @pytest.fixture
 def marker(tmp_path):
     path = tmp_path / "app.pending"

@@ -21,7 +21,6 @@ def run_module(capsys, args):
     return json.loads(capsys.readouterr().out)
 
 
-
 def test_every_peer_answers(capsys, listening_port):
     result = run_module(capsys, {"peers": ["app@127.0.0.1", "app@localhost"], "port": listening_port})
     assert not result.get("failed")
