@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 name: dns
 author: peerage.peerage maintainers (@peerage)
 short_description: Find a cluster's peers from DNS records
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Asks DNS for the A, AAAA or SRV records of a name and returns one node name C(app_name@address) per address,
     like Peerage's C(Peerage.Via.Dns) provider, sorted and without duplicates.

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 name: list
 author: peerage.peerage maintainers (@peerage)
 short_description: Peers from a list of node names
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns the node names given, validated, deduplicated and sorted, like Peerage's C(Peerage.Via.List).
   - Good for development, or when the node names are known ahead of time.

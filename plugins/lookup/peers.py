@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 name: peers
 author: peerage.peerage maintainers (@peerage)
 short_description: Find a cluster's peers through any provider
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Runs the provider O(via) names, built in (V(self), V(list), V(dns), V(udp)) or custom, and returns its node names
     validated, deduplicated and sorted.

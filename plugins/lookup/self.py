@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 name: self
 author: peerage.peerage maintainers (@peerage)
 short_description: This host's own node name
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns C([app_name@address]) for the host the task runs for, like Peerage's C(Peerage.Via.Self).
   - The address is O(address), else the host's C(ansible_host), else its C(inventory_hostname).

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 name: udp
 author: peerage.peerage maintainers (@peerage)
 short_description: Find a cluster's peers by a UDP multicast probe from the controller
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sends a probe to the multicast group from the controller, collects the answers of the cluster's beacons
     (see the M(peerage.peerage.beacon) module) and returns their node names, sorted and without duplicates.

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: beacon
 short_description: Run a UDP beacon that answers peer discovery probes
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Starts, stops or installs a small beacon program on the target. The beacon joins a multicast group, answers each
     probe of its cluster (from M(peerage.peerage.udp_probe) or the P(peerage.peerage.udp#lookup) lookup) with its node

@@ -13,7 +13,7 @@ module: discover
 author:
   - peerage.peerage maintainers (@peerage)
 short_description: Find a cluster's peers from the managed host
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Runs a built-in provider on the managed host and returns the node names it found, validated,
     deduplicated and sorted, like the P(peerage.peerage.peers#lookup) lookup does on the controller.

@@ -13,7 +13,7 @@ module: peer_files
 author:
   - peerage.peerage maintainers (@peerage)
 short_description: Write a host's peer files in one go, with the shrink guard and a pending-restart marker
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - The write step of the P(peerage.peerage.peerage#role) role, one task and one module execution per host for
     all of its files.

@@ -13,7 +13,7 @@ module: play_shape
 author:
   - peerage.peerage maintainers (@peerage)
 short_description: Tell how the running play moves its hosts (strategy and serial batches)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reports the play's strategy, whether it finishes every task on all hosts before the next one starts (the
     linear strategy, or one built on it such as C(debug)), and whether C(serial) splits the play's hosts into

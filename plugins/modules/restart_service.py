@@ -13,7 +13,7 @@ module: restart_service
 author:
   - peerage.peerage maintainers (@peerage)
 short_description: Start or restart a clustered service where a restart is pending, behind a health gate
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - The restart step of the P(peerage.peerage.peerage#role) role, one task per host.
   - Starts (O(pending=start)) or restarts (O(pending=restart)) O(service) with M(ansible.builtin.service),

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: udp_probe
 short_description: Find a cluster's peers by a UDP multicast probe from the target
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sends a probe to a multicast group from the target, re-sends it every O(interval) seconds, and collects the
     node names that beacons (M(peerage.peerage.beacon)) answer with or announce.

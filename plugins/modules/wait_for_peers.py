@@ -13,7 +13,7 @@ module: wait_for_peers
 author:
   - peerage.peerage maintainers (@peerage)
 short_description: Wait until a cluster's peers answer on a TCP port
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - From the managed host, connects to the host of every peer on a TCP port, by default EPMD's port 4369
     (the Erlang port mapper every Erlang node registers with), and retries until enough peers have answered
