@@ -337,6 +337,10 @@ def discovery_failure(discovery: Any) -> str | None:
     return own if mark else message
 
 
+# What the guard of plan_host reads: the role's guard settings, and its discovery task's result.
+GUARD_SETTINGS = ("via", "include_self", "allow_empty", "min_peers", "discovery")
+
+
 def plan_host(
     files: Any,
     found: Any,
@@ -353,6 +357,11 @@ def plan_host(
     host ran discovery, the host finds itself. Settings may arrive as text (extra
     variables), so they are read as Ansible reads them.
     """
+    unknown = sorted(set(guard_settings or {}) - set(GUARD_SETTINGS))
+    if unknown:
+        raise PeerageError(
+            "guard has no setting %s; it takes %s" % (", ".join(map(repr, unknown)), ", ".join(GUARD_SETTINGS))
+        )
     if address is None:
         if guard_settings is not None or any(
             isinstance(entry, Mapping) and entry.get("format") == "release_env" for entry in files or []
@@ -361,6 +370,7 @@ def plan_host(
         self_name = None
     else:
         self_name = format_node_name(DEFAULT_APP_NAME if app_name is None else app_name, address)
+    # self_name is None only without a guard (checked above).
     if guard_settings is None or self_name is None:
         peers = normalize_node_names(found or [])
     else:

@@ -152,3 +152,11 @@ def test_a_bad_entry_fails_the_host_naming_it_before_the_module_runs():
     assert result["msg"].startswith("peerage: peerage_files[1] (dest /a)")
     # Said once.
     assert result["msg"].count("comment") == 1
+
+
+def test_a_guard_setting_it_does_not_know_fails_naming_it_and_those_it_takes():
+    result, calls = run_action(guard={"via": "list", "min_peer": 2})
+    assert calls == []
+    assert result["msg"] == (
+        "peerage: guard has no setting 'min_peer'; it takes via, include_self, allow_empty, min_peers, discovery"
+    )
