@@ -10,7 +10,8 @@ export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING
 PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
 LAB_FILES="$(cd ../setup_lab/files && pwd)"
 HERE="$(pwd)"
-SUBNET=85
+# A subnet of its own, so this lab never meets another target's.
+SUBNET=89
 HOSTS=(h1 h2 h3)
 WORK="$(mktemp -d /tmp/peerage-udp-strategy.XXXXXX)"
 # The play's beacons run as nobody: they must reach their program under WORK (not list it).
