@@ -57,12 +57,30 @@ _raw:
   sample: [myapp@10.0.0.5, myapp@10.0.0.6]
 """
 
-from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup import PeerageLookup, register_lean_definitions
+from typing import Any, ClassVar
+
+from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup import (
+    COMMON_DEFINITIONS,
+    PeerageLookup,
+    register_lean_definitions,
+)
 
 
 class LookupModule(PeerageLookup):
     VIA = "dns"
+    # The dns provider's options as ansible-core reads them from the docs above, given to it in a worker so that it
+    # parses no docs (tests/unit/plugins/lookup/test_lean_definitions.py holds them equal to the docs and records).
+    PROVIDER_DEFINITIONS: ClassVar[dict[str, dict[str, Any]]] = {
+        "app_name": COMMON_DEFINITIONS["app_name"],
+        "dns_name": {"type": "list", "elements": "str", "default": ["localhost"]},
+        "record_types": {"type": "list", "elements": "str", "default": ["A"], "choices": ["A", "AAAA", "SRV"]},
+        "nameserver": {"type": "list", "elements": "str"},
+        "timeout": {"type": "float", "default": 2.0},
+        "retries": {"type": "int", "default": 1},
+        "deadline": {"type": "float", "default": 30.0},
+        "srv_target": {"type": "str", "default": "address", "choices": ["address", "hostname"]},
+    }
 
 
 # Read in every worker that loads this lookup: its option definitions without parsing its docs.
-register_lean_definitions(__name__, LookupModule.VIA)
+register_lean_definitions(__name__, LookupModule)

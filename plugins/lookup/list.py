@@ -46,12 +46,19 @@ _raw:
   sample: [myapp@10.0.0.1, myapp@10.0.0.2]
 """
 
+from typing import Any, ClassVar
+
 from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup import PeerageLookup, register_lean_definitions
 
 
 class LookupModule(PeerageLookup):
     VIA = "list"
+    # The list provider's options as ansible-core reads them from the docs above, given to it in a worker so that it
+    # parses no docs (tests/unit/plugins/lookup/test_lean_definitions.py holds them equal to the docs and records).
+    PROVIDER_DEFINITIONS: ClassVar[dict[str, dict[str, Any]]] = {
+        "node_list": {"type": "list", "elements": "str"},
+    }
 
 
 # Read in every worker that loads this lookup: its option definitions without parsing its docs.
-register_lean_definitions(__name__, LookupModule.VIA)
+register_lean_definitions(__name__, LookupModule)

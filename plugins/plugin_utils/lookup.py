@@ -6,44 +6,34 @@
 # Private to the peerage.peerage collection: not an interface for other collections, plugins or
 # custom providers, and it may change in any release without notice.
 
-"""The one body behind every peerage lookup: read options, run a provider, return names."""
+"""The one body behind every peerage lookup: read options, then answer from the run's cache, a list, or a provider.
+
+Ansible loads a lookup afresh in every forked worker, for every host, and the
+collection loader compiles each collection module from source there. So this
+file holds only the two hot paths, an answer from the run's cache
+(cache_entries.py) and a list, and imports what a path needs when it takes
+it: the option records, the provider registry, the cache's writing side and
+custom providers from lookup_providers.py, the error classes on failure.
+tests/unit/plugins/lookup/test_hot_path.py holds the modules of both paths.
+"""
 
 from __future__ import annotations
 
 import sys
-import traceback
-from collections.abc import Iterator, Mapping
-from typing import Any
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar
 
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import (
-    BUILTIN_PROVIDERS,
-    CACHE_OPTIONS,
-    CHOICE_OPTION,
-    DISCOVERY_OPTIONS,
-    OPTIONS,
-    default_of,
-    names_read_by,
-    options_read,
-)
 from ansible_collections.peerage.peerage.plugins.plugin_utils.option_sources import VARIABLE_PREFIX, sources_of
-
-# Ansible loads a lookup afresh in every forked worker, for every host: this file imports only
-# what every lookup needs (the option names). The rest is imported by the path that needs it -
-# the cache and discovery for dns, the list provider for list, the custom-provider machinery for
-# custom providers, the error classes for errors - so a cached answer or a list costs a worker
-# the fewest modules (tests/unit/plugins/lookup/test_hot_path.py holds the sets).
 
 display = Display()
 
 # discovery.WARNING, by value: a cached answer is returned without loading discovery.
 _WARNING = 0
-
-# Host variables the self provider falls back on when no address is given.
-_SELF_FALLBACKS = ("ansible_host", "inventory_hostname")
 
 # How a lookup's terms map onto each built-in provider's options.
 TERM_OPTIONS = {
@@ -52,6 +42,20 @@ TERM_OPTIONS = {
     "dns": "dns_name",
     "udp": "app_name",
 }
+
+# The options of every lookup besides its provider's, as ansible-core's option definitions give them (sources
+# aside): tests/unit/plugins/lookup/test_lean_definitions.py holds them equal to the option records and the docs.
+COMMON_DEFINITIONS: dict[str, dict[str, Any]] = {
+    "app_name": {"type": "str", "default": "nonode"},
+    "allow_empty": {"type": "bool", "default": False},
+    "log_results": {"type": "bool", "default": True},
+    "cache": {"type": "bool", "default": True},
+    "cache_max_age": {"type": "float", "default": 300.0},
+}
+# What every lookup reads whatever its provider: discovery's options and the cache's.
+COMMON_READS = ("allow_empty", "log_results", "cache", "cache_max_age")
+
+Report = Callable[[str, int], None]
 
 
 class OptionVariables(Mapping):
@@ -84,55 +88,67 @@ class OptionVariables(Mapping):
 
 
 class PeerageLookup(LookupBase):
-    """Base of the peerage lookups; a subclass sets ``VIA`` to pin a provider."""
+    """Base of the peerage lookups; a subclass sets ``VIA`` to pin a provider.
+
+    A lookup that sets ``PROVIDER_DEFINITIONS`` too (its provider's options, as ansible-core's option
+    definitions give them) reads its options without the option records: dns and list.
+    """
 
     VIA: str | None = None
+    PROVIDER_DEFINITIONS: ClassVar[dict[str, dict[str, Any]] | None] = None
 
     def run(self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[str]:
-        name = "peerage.peerage.%s" % (self.VIA or "peers")
         try:
             return self._discover(terms, variables or {}, kwargs)
         except AnsibleError:
             raise
         except Exception as exc:
-            raise _lookup_error(name, exc) from exc
+            from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup_providers import lookup_error
+
+            raise lookup_error("peerage.peerage.%s" % (self.VIA or "peers"), exc) from exc
 
     def _discover(self, terms: list[Any], variables: dict[str, Any], kwargs: dict[str, Any]) -> list[str]:
-        via = self.VIA or self._chosen_provider(variables, kwargs)
-        reads = (*options_read(via), *CACHE_OPTIONS)
+        if self.VIA is None or self.PROVIDER_DEFINITIONS is None:
+            from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup_providers import discover
+
+            return discover(self, terms, variables, kwargs)
+        definitions = self.PROVIDER_DEFINITIONS
+        options = self.read_options((*COMMON_READS, *definitions), variables, kwargs)
+        if terms:
+            options[TERM_OPTIONS[self.VIA]] = list(terms)
+        defaults = {name: definition.get("default") for name, definition in definitions.items()}
+        return self.answer(self.VIA, with_defaults(options, defaults), terms, variables, kwargs)
+
+    def read_options(self, reads: tuple[str, ...], variables: Mapping[str, Any], kwargs: dict[str, Any]
+                     ) -> dict[str, Any]:
+        """The options ``reads`` names, from the call, the ``peerage_*`` variables, the environment and ansible.cfg."""
         self.set_options(var_options=OptionVariables(variables, reads, self._templar), direct=kwargs)
-        options: dict[str, Any] = {key: value for key, value in self.get_options().items() if key in reads}
-        if terms and via in TERM_OPTIONS:
-            key = TERM_OPTIONS[via]
-            options[key] = list(terms) if key in ("dns_name", "node_list") else terms[0]
-        if via == "self" and not options.get("address"):
-            for key in _SELF_FALLBACKS:
-                options[key] = self._templar.template(variables.get(key))
-        if options.get("log_results", True):
-            report = self._report
-        else:
-            from ansible_collections.peerage.peerage.plugins.module_utils.discovery import warnings_only
+        return {key: value for key, value in self.get_options().items() if key in reads}
 
-            report = warnings_only(self._report)
+    def answer(self, via: str, options: dict[str, Any], terms: list[Any], variables: dict[str, Any],
+               kwargs: dict[str, Any]) -> list[str]:
+        """The peers provider ``via`` finds with ``options``: from the run's cache when another worker asked."""
+        log_results = options.get("log_results", True)
         if via == "list":
-            return _list(options, report)
-        if via in BUILTIN_PROVIDERS:
-            return _builtin(via, _with_defaults(via, options), report)
-        # Any other provider is code run on the controller: what chose it must be the operator's, not inventory's.
-        from ansible.utils.vars import load_extra_vars
+            return _list(options, self._reporter(log_results))
+        if via == "dns":
+            peers = _cached(via, options)
+            if peers is not None:
+                if log_results:
+                    from ansible_collections.peerage.peerage.plugins.plugin_utils.cache_entries import hit_message
 
-        from ansible_collections.peerage.peerage.plugins.plugin_utils.custom_providers import (
-            check_operator_sources,
-            run_custom,
-        )
+                    self._report(hit_message("the %s provider" % via, peers), 1)
+                return peers
+        from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup_providers import run_provider
 
-        check_operator_sources(kwargs, variables, load_extra_vars(self._loader))
-        return run_custom(via, terms, variables, options, report, self._loader, self._templar)
+        return run_provider(self, via, options, terms, variables, kwargs, self._reporter(log_results))
 
-    def _chosen_provider(self, variables: Mapping[str, Any], kwargs: dict[str, Any]) -> str:
-        """The provider ``via`` names, read before any other option so that only its options are templated."""
-        self.set_options(var_options=OptionVariables(variables, (CHOICE_OPTION,), self._templar), direct=kwargs)
-        return self.get_option(CHOICE_OPTION) or "dns"
+    def _reporter(self, log_results: bool) -> Report:
+        if log_results:
+            return self._report
+        from ansible_collections.peerage.peerage.plugins.module_utils.discovery import warnings_only
+
+        return warnings_only(self._report)
 
     @staticmethod
     def _report(message: str, verbosity: int) -> None:
@@ -143,7 +159,22 @@ class PeerageLookup(LookupBase):
         display.verbose(message, caplevel=verbosity - 1)
 
 
-def _list(options: dict[str, Any], report: Any) -> list[str]:
+def with_defaults(options: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with every unset option of ``defaults`` (the provider's) at its default, a list copied.
+
+    An option whose default depends on the provider (``timeout``: 2 for dns, 5 for udp) is
+    unset in the peers lookup: filled here, ``peers`` with ``via=dns`` asks the same question
+    as the dns lookup, and so shares its entry in the run's cache.
+    """
+    return {key: _copy(defaults[key]) if value is None and key in defaults else value
+            for key, value in options.items()}
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, (list, tuple)) else dict(value) if isinstance(value, dict) else value
+
+
+def _list(options: dict[str, Any], report: Report) -> list[str]:
     """The list provider, run directly: checking and sorting its names costs less than reading the cache."""
     from ansible_collections.peerage.peerage.plugins.module_utils.discovery import run_provider
     from ansible_collections.peerage.peerage.plugins.module_utils.providers import list as provider
@@ -151,61 +182,33 @@ def _list(options: dict[str, Any], report: Any) -> list[str]:
     return run_provider(lambda: provider.poll(options, report), options, "the list provider", report)
 
 
-def _builtin(via: str, options: dict[str, Any], report: Any) -> list[str]:
-    """A built-in provider through the run's cache; the provider is imported only when the cache has no answer."""
-    from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import run_cached
+def _cached(via: str, options: dict[str, Any]) -> list[str] | None:
+    """Another worker's answer to this question from the run's cache, or None (lookup_providers.py then runs it)."""
+    from ansible_collections.peerage.peerage.plugins.plugin_utils.cache_entries import (
+        cached_answer,
+        typed_cache_options,
+    )
 
-    def discover() -> list[str]:
-        from ansible_collections.peerage.peerage.plugins.module_utils.providers.registry import discover
-
-        return discover(via, options, report)
-
-    return run_cached(via, options, discover, report)
-
-
-def _with_defaults(via: str, options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` with every unset option the provider reads at that provider's default.
-
-    An option whose default depends on the provider (``timeout``: 2 for dns, 5 for udp) is
-    unset in the peers lookup: filled here, ``peers`` with ``via=dns`` asks the same question
-    as the dns lookup, and so shares its entry in the run's cache.
-    """
-    return {key: default_of(key, via) if value is None and key in _PROVIDER_READS[via] else value
-            for key, value in options.items()}
+    typed = typed_cache_options(options)
+    if typed is None or not typed[0]:
+        return None
+    return cached_answer(via, options, typed[1], time.time())
 
 
-_PROVIDER_READS = {via: frozenset(names_read_by(via)) for via in BUILTIN_PROVIDERS}
-
-
-def lean_option_names(via: str) -> tuple[str, ...]:
-    """The options of a lookup made of the common, cache and ``via`` doc fragments, in their records' order."""
-    wanted = {"app_name", *DISCOVERY_OPTIONS, *CACHE_OPTIONS, *names_read_by(via)}
-    return tuple(dict.fromkeys(option.name for option in OPTIONS if option.name in wanted))
-
-
-def lean_definitions(via: str) -> dict[str, dict[str, Any]]:
-    """ansible-core's option definitions of such a lookup, built from the option records instead of its docs.
+def lean_definitions(provider_definitions: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """ansible-core's option definitions of a lookup of the common options and ``provider_definitions``.
 
     What ansible-core reads of a definition to set an option - type, default, elements, choices and the env,
     ini and vars sources - and no description: tests/unit/plugins/lookup/test_lean_definitions.py
     checks them against what ansible-core builds from the lookup's documentation.
     """
     definitions: dict[str, dict[str, Any]] = {"_terms": {"type": "list", "elements": "str", "required": False}}
-    for name in lean_option_names(via):
-        found = [option for option in OPTIONS if option.name == name]
-        option = next((option for option in found if via in option.readers), found[0])
-        definition: dict[str, Any] = {"type": option.type, **sources_of(name)}
-        if option.default is not None:
-            definition["default"] = default_of(name, option.readers[0])
-        if option.elements:
-            definition["elements"] = option.elements
-        if option.choices:
-            definition["choices"] = list(option.choices)
-        definitions[name] = definition
+    for name, definition in {**COMMON_DEFINITIONS, **provider_definitions}.items():
+        definitions[name] = {**{key: _copy(value) for key, value in definition.items()}, **sources_of(name)}
     return definitions
 
 
-def register_lean_definitions(module_name: str, via: str) -> None:
+def register_lean_definitions(module_name: str, lookup: type[PeerageLookup]) -> None:
     """In a play's worker, give ansible-core the lookup's option definitions before it reads them from the docs.
 
     Ansible loads a lookup afresh in every worker, for every host, and builds its option definitions by
@@ -215,23 +218,11 @@ def register_lean_definitions(module_name: str, via: str) -> None:
     descriptions that only the docs hold, and runs in no worker.
     """
     worker = sys.modules.get("ansible.executor.process.worker")
-    if getattr(worker, "current_worker", None) is None:
+    if getattr(worker, "current_worker", None) is None or lookup.PROVIDER_DEFINITIONS is None:
         return
     from ansible import constants as C
 
     # ansible-core names a collection's plugin module, and its definitions, by the module's Python name.
     if not C.config.has_configuration_definition("lookup", module_name):
-        C.config.initialize_plugin_configuration_definitions("lookup", module_name, lean_definitions(via))
-
-
-def _lookup_error(name: str, exc: Exception) -> Exception:
-    """The error a lookup raises for ``exc``: the core's own message, or the net's for anything else."""
-    # Imported only on failure: a PeerageError means the errors module is loaded already.
-    from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError, unexpected_error_message
-    from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleLookupError
-
-    if isinstance(exc, PeerageError):
-        return AnsibleLookupError("%s: %s" % (name, exc))
-    # No traceback reaches the user; -vvv shows it.
-    display.vvv("%s: %s" % (name, traceback.format_exc()))
-    return AnsibleLookupError("%s: %s" % (name, unexpected_error_message(exc)))
+        C.config.initialize_plugin_configuration_definitions(
+            "lookup", module_name, lean_definitions(lookup.PROVIDER_DEFINITIONS))

@@ -32,43 +32,37 @@ holds only the answer (node names) or the error message.
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import hmac
 import json
-import math
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CACHE_OPTIONS, default_of
-from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import (
-    UnsafePath,
-    check_folder,
-    read_bytes,
-    write_file,
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import default_of
+from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import UnsafePath, check_folder, write_file
+from ansible_collections.peerage.peerage.plugins.plugin_utils.cache_entries import (
+    CACHED_PROVIDERS,
+    ENTRY_FORMAT,
+    FOLDER_NAME,
+    KEY_FILE,
+    MIN_MAX_AGE,
+    entry_name,
+    fresh_entry,
+    hit_message,
+    read_private,
+    run_folder,
+    typed_cache_options,
 )
 
 if TYPE_CHECKING:
     from ansible_collections.peerage.peerage.plugins.module_utils.errors import PeerageError
 
-FOLDER_NAME = "peerage-cache"
 DEFAULT_CACHE = bool(default_of("cache", "cache"))
 # A long play re-asks after this many seconds, so DNS changes made during the play are seen.
 DEFAULT_MAX_AGE = float(default_of("cache_max_age", "cache"))
-MIN_MAX_AGE = 0.001
-# Options that change how a discovery is logged or cached, never what it answers.
-NOT_IN_KEY = frozenset(("log_results", *CACHE_OPTIONS))
-# The built-in providers whose answer depends only on their options and costs a question.
-# The list provider checks the names it was given in less time than reading an entry, the
-# self provider answers from the host's own variables, and a UDP probe's answer depends on
-# the moment it is sent (which beacons are up): none of them is cached.
-CACHED_PROVIDERS = ("dns",)
 # What the core's errors carry besides their message (DiscoveryFailed.reason, NodeNameError.value, a result).
 ERROR_ATTRIBUTES = ("reason", "value", "result")
-# Bumped when the entry format changes; part of every key.
-ENTRY_FORMAT = 1
 
 Discover = Callable[[], list[str]]
 Report = Callable[[str, int], None]
@@ -89,39 +83,36 @@ class RunCache:
 
     @classmethod
     def for_this_run(cls, max_age: float = DEFAULT_MAX_AGE) -> RunCache:
-        # Imported here: ansible-core's constants are loaded by then in every Ansible process.
-        from ansible import constants as C
+        found = run_folder()
+        if found is None:
+            from ansible import constants as C
 
-        run_folder = getattr(C, "DEFAULT_LOCAL_TMP", None)
-        if not run_folder or not os.path.isdir(run_folder):
-            raise CacheUnusable("Ansible's local temporary folder %r does not exist" % (run_folder,))
-        return cls(open_folder(run_folder), max_age)
+            raise CacheUnusable("Ansible's local temporary folder %r does not exist"
+                                % (getattr(C, "DEFAULT_LOCAL_TMP", None),))
+        return cls(open_folder(found), max_age)
 
     # ------------------------------------------------------------- keys
 
     def key(self, via: str, options: Mapping[str, Any]) -> str:
-        """The entry name of a question: an HMAC of the provider and its answer-changing options."""
-        # The peers lookup's own "via" is the ``via`` given here, so the dns lookup and peers with via=dns agree.
-        question = {name: value for name, value in options.items() if name not in NOT_IN_KEY and name != "via"}
+        """The entry name of a question (cache_entries.entry_name) under the run's key."""
+        secret = self._run_secret()
         try:
-            # str() for values JSON does not know (a vaulted string): hashed below, never stored.
-            text = json.dumps([ENTRY_FORMAT, via, question], sort_keys=True, separators=(",", ":"), default=str)
+            return entry_name(secret, via, options)
         except (TypeError, ValueError) as exc:
             raise CacheUnusable("the options cannot be compared (%s)" % exc) from exc
-        return hmac.new(self._run_secret(), text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def _run_secret(self) -> bytes:
         """The run's random HMAC key, made by the first worker that needs it."""
         if self._secret is None:
-            path = os.path.join(self.folder, "key")
-            secret = read_bytes(path)
+            path = os.path.join(self.folder, KEY_FILE)
+            secret = read_private(path)
             if secret is None:
                 # Linked into place, never replaced: a worker never reads half a key, nor another key later.
                 try:
                     write_file(path, os.urandom(32), 0o600, replace=False)
                 except FileExistsError:
                     pass  # another worker was first; use its key
-                secret = read_bytes(path)
+                secret = read_private(path)
             if not secret:
                 raise CacheUnusable("the cache key file %s cannot be read" % path)
             self._secret = secret
@@ -158,18 +149,11 @@ class RunCache:
 
     def _fresh(self, path: str) -> dict[str, Any] | None:
         try:
-            data = read_bytes(path)
+            data = read_private(path)
         except OSError as exc:
             raise CacheUnusable("the cache entry %s cannot be read (%s)" % (path, exc)) from exc
-        if data is None:
-            return None
-        try:
-            entry = json.loads(data.decode("utf-8"))
-            age = self.clock() - float(entry["created"])
-        except (ValueError, KeyError, TypeError):
-            return None  # unreadable: ask again and replace it
-        # A negative age means the clock was set back: the entry's age is unknown.
-        return entry if 0 <= age < self.max_age else None
+        # None for an unreadable entry too: ask again and replace it.
+        return fresh_entry(data, self.clock(), self.max_age)
 
 
 def _entry(created: float, peers: list[str] | None = None, error: PeerageError | None = None) -> bytes:
@@ -273,17 +257,17 @@ def run_cached(
     except CacheUnusable as exc:  # raised before discover ran: the provider's own errors pass through
         return _uncached(discover, report, exc)
     if from_cache and report:
-        report("peerage: %s found %d peer(s): %s (answer cached for this run)"
-               % (source or "the %s provider" % via, len(peers), ", ".join(peers) or "none"), 1)
+        report(hit_message(source or "the %s provider" % via, peers), 1)
     return peers
 
 
 def _cache_options(options: Mapping[str, Any]) -> tuple[bool, float]:
     """``cache`` and ``cache_max_age``, checked; an OptionError names a value that is not allowed."""
-    use_cache, max_age = options.get("cache"), options.get("cache_max_age")
     # As ansible-core's option definitions typed them: no conversion to load (option_values) in every worker.
-    if isinstance(use_cache, bool) and isinstance(max_age, float) and MIN_MAX_AGE <= max_age < math.inf:
-        return use_cache, max_age
+    typed = typed_cache_options(options)
+    if typed is not None:
+        return typed
+    use_cache, max_age = options.get("cache"), options.get("cache_max_age")
     from ansible_collections.peerage.peerage.plugins.module_utils.option_values import as_bool, as_number
 
     return (as_bool(use_cache, "cache", DEFAULT_CACHE),

@@ -56,27 +56,24 @@ print(json.dumps({"answers": answers, "loaded": loaded, "dnspython": "dns" in sy
 
 DNS = ["dns", ["svc.example"], {"app_name": "a", "nameserver": ["10.0.0.53"]}]
 
-# Every peerage lookup: the lookup, its common body, the option records it reads, and where an option may
-# come from (env, ini, vars). No doc fragment: in a worker, the dns and list lookups give ansible-core their
-# option definitions from the records (test_lean_definitions.py), so it parses none of their docs.
+# Every peerage lookup: the lookup, its common body, and where an option may come from (env, ini, vars). No
+# option records and no doc fragment: in a worker, the dns and list lookups give ansible-core their option
+# definitions as data (test_lean_definitions.py), so it parses none of their docs.
 LOOKUP = {
     "lookup",
     "plugin_utils",
     "plugin_utils.lookup",
     "plugin_utils.option_sources",
-    "module_utils",
-    "module_utils.provider_options",
 }
 
 CACHE_HIT = LOOKUP | {
     "lookup.dns",
-    # The run's cache: the entry is found by its key, in a folder checked to be private.
-    "plugin_utils.run_cache",
-    "module_utils.safe_files",
-    "module_utils.errors",  # safe_files' UnsafePath is a PeerageError
+    # The run's cache, read: the entry found by its key, in a folder checked to be private. No error class.
+    "plugin_utils.cache_entries",
 }
 LIST = LOOKUP | {
     "lookup.list",
+    "module_utils",
     "module_utils.providers",
     "module_utils.providers.list",
     "module_utils.option_values",  # node_list as a list

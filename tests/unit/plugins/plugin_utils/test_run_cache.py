@@ -22,7 +22,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.errors import (
     NoPeersFound,
     OptionError,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.provider_options import CACHE_OPTIONS
 from ansible_collections.peerage.peerage.plugins.plugin_utils import run_cache
+from ansible_collections.peerage.peerage.plugins.plugin_utils.cache_entries import NOT_IN_KEY
 from ansible_collections.peerage.peerage.plugins.plugin_utils.run_cache import RunCache
 
 DNS_OPTIONS = {
@@ -80,7 +82,7 @@ class Asker:
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(0, 10), st.text(max_size=8))
 values = st.one_of(scalars, st.lists(st.text(max_size=8), max_size=3),
                    st.dictionaries(st.text(max_size=4), scalars, max_size=2))
-option_sets = st.dictionaries(st.text(min_size=1, max_size=12).filter(lambda name: name not in run_cache.NOT_IN_KEY
+option_sets = st.dictionaries(st.text(min_size=1, max_size=12).filter(lambda name: name not in NOT_IN_KEY
                                                                       and name != "via"),
                               values, min_size=1, max_size=6)
 
@@ -106,6 +108,10 @@ def test_the_key_ignores_logging_cache_settings_and_option_order(tmp_path_factor
     reordered = dict(reversed(list(options.items())))
     extra = dict(reordered, log_results=log_results, cache=cache_on, cache_max_age=max_age, via="dns")
     assert cache.key("dns", options) == cache.key("dns", reordered) == cache.key("dns", extra)
+
+
+def test_the_options_left_out_of_the_key_are_logging_and_the_caches_own():
+    assert {"log_results", *CACHE_OPTIONS} == NOT_IN_KEY
 
 
 def test_keys_are_keyed_per_run(tmp_path):
