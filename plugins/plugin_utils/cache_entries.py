@@ -23,6 +23,7 @@ import json
 import math
 import os
 import stat
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -104,14 +105,19 @@ def fresh_entry(data: bytes | None, now: float, max_age: float) -> dict[str, Any
     return entry if 0 <= age < max_age else None
 
 
-def cached_answer(via: str, options: Mapping[str, Any], max_age: float, now: float) -> list[str] | None:
+def cached_answer(via: str, options: Mapping[str, Any], now: float | None = None) -> list[str] | None:
     """The peers another worker of this run found for this question, or None when there is no such answer.
 
-    None also when anything is not as the run's cache leaves it (a folder or
-    file that is not private, a link, no key yet) or the entry holds an error:
-    the caller then goes through run_cache.py, which says why, asks, or
-    raises the stored error.
+    None also when the provider's answers are not kept, the cache is off or
+    its options are not as ansible-core types them, anything is not as the
+    run's cache leaves it (a folder or file that is not private, a link, no
+    key yet), or the entry holds an error: the caller then goes through
+    run_cache.py, which checks the options, says why, asks, or raises the
+    stored error.
     """
+    typed = typed_cache_options(options) if via in CACHED_PROVIDERS else None
+    if typed is None or not typed[0]:
+        return None
     found = run_folder()
     if found is None:
         return None
@@ -125,7 +131,7 @@ def cached_answer(via: str, options: Mapping[str, Any], max_age: float, now: flo
         data = read_private(os.path.join(folder, entry_name(secret, via, options) + ".json"))
     except (OSError, TypeError, ValueError):
         return None
-    entry = fresh_entry(data, now, max_age)
+    entry = fresh_entry(data, time.time() if now is None else now, typed[1])
     if entry is None or "error" in entry:
         return None
     return [str(name) for name in entry["peers"]]

@@ -20,7 +20,6 @@ tests/unit/plugins/lookup/test_hot_path.py holds the modules of both paths.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -131,14 +130,13 @@ class PeerageLookup(LookupBase):
         log_results = options.get("log_results", True)
         if via == "list":
             return _list(options, self._reporter(log_results))
-        if via == "dns":
-            peers = _cached(via, options)
-            if peers is not None:
-                if log_results:
-                    from ansible_collections.peerage.peerage.plugins.plugin_utils.cache_entries import hit_message
+        from ansible_collections.peerage.peerage.plugins.plugin_utils.cache_entries import cached_answer, hit_message
 
-                    self._report(hit_message("the %s provider" % via, peers), 1)
-                return peers
+        peers = cached_answer(via, options)
+        if peers is not None:
+            if log_results:
+                self._report(hit_message("the %s provider" % via, peers), 1)
+            return peers
         from ansible_collections.peerage.peerage.plugins.plugin_utils.lookup_providers import run_provider
 
         return run_provider(self, via, options, terms, variables, kwargs, self._reporter(log_results))
@@ -180,19 +178,6 @@ def _list(options: dict[str, Any], report: Report) -> list[str]:
     from ansible_collections.peerage.peerage.plugins.module_utils.providers import list as provider
 
     return run_provider(lambda: provider.poll(options, report), options, "the list provider", report)
-
-
-def _cached(via: str, options: dict[str, Any]) -> list[str] | None:
-    """Another worker's answer to this question from the run's cache, or None (lookup_providers.py then runs it)."""
-    from ansible_collections.peerage.peerage.plugins.plugin_utils.cache_entries import (
-        cached_answer,
-        typed_cache_options,
-    )
-
-    typed = typed_cache_options(options)
-    if typed is None or not typed[0]:
-        return None
-    return cached_answer(via, options, typed[1], time.time())
 
 
 def lean_definitions(provider_definitions: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

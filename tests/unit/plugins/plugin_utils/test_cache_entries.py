@@ -50,8 +50,8 @@ def answered(options=OPTIONS, peers=PEERS):
     return os.path.join(cache.folder, cache.key("dns", options) + ".json")
 
 
-def cached(options=OPTIONS, max_age=300.0, now=None):
-    return cache_entries.cached_answer("dns", options, max_age, time.time() if now is None else now)
+def cached(options=OPTIONS, max_age=300.0, now=None, via="dns"):
+    return cache_entries.cached_answer(via, dict(options, cache_max_age=max_age), now)
 
 
 def test_an_answer_the_cache_wrote_is_read_back(run_folder):
@@ -59,8 +59,16 @@ def test_an_answer_the_cache_wrote_is_read_back(run_folder):
     answered()
     assert cached() == PEERS
     # The key leaves out what does not change the answer, and is the one run_cache.py writes under.
-    assert cached(dict(OPTIONS, log_results=False, cache_max_age=5.0, via="dns")) == PEERS
+    assert cached(dict(OPTIONS, log_results=False, via="dns"), max_age=5.0) == PEERS
     assert cached(dict(OPTIONS, app_name="b")) is None
+
+
+def test_no_answer_is_read_when_the_cache_is_off_or_the_provider_is_not_cached(run_folder):
+    answered()
+    assert cached(dict(OPTIONS, cache=False)) is None
+    # An option ansible-core did not type is left to run_cache.py, which checks it and names a bad value.
+    assert cached(dict(OPTIONS, cache="yes")) is None
+    assert cached(via="list") is None
 
 
 def test_an_entry_older_than_the_max_age_is_not_read(run_folder):
@@ -86,6 +94,10 @@ def test_an_entry_others_may_read_is_not_trusted(run_folder):
     assert cached() is None
     with pytest.raises(OSError, match="not a regular file of this user"):
         cache_entries.read_private(entry)
+    # The cache does not use it either: the question is asked again.
+    asked = []
+    assert run_cache.run_cached("dns", OPTIONS, lambda: asked.append(1) or ["a@10.0.0.3"]) == ["a@10.0.0.3"]
+    assert asked == [1]
 
 
 def test_a_link_in_place_of_an_entry_is_not_followed(run_folder, tmp_path):
