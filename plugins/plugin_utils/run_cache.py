@@ -27,6 +27,11 @@ of Ansible's folder; no run reads it again, and no run removes another's.
 Nothing in the folder or its file names says what was asked: an entry is
 named by an HMAC of the question under a random key made for the run, and
 holds only the answer (node names) or the error message.
+
+Reading an answer (its key, its folder, a safe read of its file) is
+cache_entries.py's, which a worker loads alone when the answer is there;
+this file adds what asking needs: the folder made and checked with reasons,
+the run's key made, the lock, the entry written, a stored error raised again.
 """
 
 from __future__ import annotations
