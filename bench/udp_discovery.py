@@ -6,7 +6,7 @@
 """How long a UDP probe takes to know every peer, beside Peerage's announce-and-wait.
 
     sudo .build/venv/bin/python bench/udp_discovery.py [--sizes 32,128,250] [--runs 7] [--loss 0]
-                              [--spread-max S] [--gap 3] [--code PATH] [--net 77]
+                              [--spread-max S] [--gap 10] [--code PATH] [--net 77]
 
 For each size N, N network namespaces on one bridge (198.19.0.0/16, no sshd:
 a beacon needs none), and a beacon on every host. Once every beacon has
@@ -245,7 +245,9 @@ def main() -> int:
     parser.add_argument("--code", type=Path, default=ROOT,
                         help="the collection whose probe and beacon run (default: this checkout), such as an earlier"
                              " revision's files from git archive")
-    parser.add_argument("--gap", type=float, default=3.0, help="seconds between two probes (default 3)")
+    parser.add_argument("--gap", type=float, default=10.0,
+                        help="seconds between two probes (default 10: the announcements a probe without a window"
+                             " brings forward, N read by N beacons, take seconds to pass on a few cores)")
     parser.add_argument("--net", type=int, default=77, help="names the bridge pgubNET and namespaces pguNET-hI")
     args = parser.parse_args()
     sys.path.insert(0, str(LAB_FILES))

@@ -11,7 +11,8 @@
 
 :class:`Beacon` joins the group, replies to every probe of its cluster
 (unicast, to the prober's address and port, echoing the probe's nonce), and
-announces itself every ``interval`` seconds. A probe also brings the next
+announces itself every ``interval`` seconds, or less often in a large
+cluster (see :meth:`Beacon.announce_gap`). A probe also brings the next
 announcement forward: a multicast answer needs no neighbour (ARP/ND)
 resolution, which under packet loss can hold a unicast reply back for
 seconds, and one announcement serves every prober at once. So a probed
@@ -66,6 +67,14 @@ RATE_TABLE_SIZE = 4096
 ANNOUNCE_GAP = 0.5
 # Other beacons heard within this many seconds count towards the reply spread.
 HEARD_FOR = 60.0
+# Every beacon reads every announcement of its group, so N beacons announcing every ``interval``
+# cost N*N/interval datagrams a second in all. As RTCP scales its report interval with the
+# session's size (RFC 3550, 6.2), the periodic announcements of the whole group stay within
+# this many a second: a beacon waits at least one second for every this many others it heard.
+GROUP_ANNOUNCE_RATE = 10.0
+# The gap never grows past half of HEARD_FOR, so every beacon of the group is heard again before
+# it is forgotten and the count the gap comes from holds still.
+ANNOUNCE_GAP_MAX = HEARD_FOR / 2
 # Peerage's own Udp provider announces every 3 to 7 seconds; Peer: packets keep that pace.
 PEERAGE_GAP = (3.0, 7.0)
 # How often the program looks at its config file and lifetime.
@@ -157,6 +166,21 @@ class Beacon:
         elif self._send(self.transport.send_group, packet):
             self.announced += 1
 
+    def _forget_unheard(self):
+        now = self.clock()
+        while self._heard and next(iter(self._heard.values())) < now - HEARD_FOR:
+            self._heard.popitem(last=False)
+
+    def announce_gap(self):
+        """Seconds until the next periodic announcement: ``interval``, or more in a large group.
+
+        The group's periodic announcements stay within GROUP_ANNOUNCE_RATE a second in all, so
+        the gap grows with the number of other beacons heard, up to ANNOUNCE_GAP_MAX. Probes
+        still bring an announcement forward at once; only the periodic pace slows down.
+        """
+        self._forget_unheard()
+        return max(self.settings["interval"], min(len(self._heard) / GROUP_ANNOUNCE_RATE, ANNOUNCE_GAP_MAX))
+
     def reply_spread(self):
         """Seconds over which replies to one probe are spread: a slot per other beacon heard, bounded.
 
@@ -164,9 +188,7 @@ class Beacon:
         over this window, N beacons never answer in one burst. Alone, a
         beacon answers at once.
         """
-        now = self.clock()
-        while self._heard and next(iter(self._heard.values())) < now - HEARD_FOR:
-            self._heard.popitem(last=False)
+        self._forget_unheard()
         return min(REPLY_SLOT * len(self._heard), REPLY_SPREAD_MAX)
 
     def _heard_from(self, node):
@@ -246,7 +268,7 @@ class Beacon:
     def run(self, should_stop):
         """Serve until ``should_stop()`` is true; it is asked at least every second."""
         # A program that reported ready has announced once already.
-        next_announce = self.clock() if self._last_announce is None else self._last_announce + self.settings["interval"]
+        next_announce = self.clock() if self._last_announce is None else self._last_announce + self.announce_gap()
         if self._peerage_packet is not None:
             # A random first moment, like every later gap: beacons started together do not announce together.
             self._next_peerage = self.clock() + self.rng.uniform(0, PEERAGE_GAP[0])
@@ -254,7 +276,7 @@ class Beacon:
             now = self.clock()
             if now >= next_announce:
                 self.announce()
-                next_announce = now + self.settings["interval"]
+                next_announce = now + self.announce_gap()
             if self._next_peerage is not None and now >= self._next_peerage:
                 self.announce_peerage()
             wake = [next_announce, now + CHECK_EVERY]

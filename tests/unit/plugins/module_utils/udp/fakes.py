@@ -46,6 +46,7 @@ class Endpoint:
         self.timer = None
         self.timers = set()
         self.sent = []
+        self.group_sent_at = []  # the time of every datagram sent to the group
         self.fail_sends = None
 
     def _check(self):
@@ -55,6 +56,7 @@ class Endpoint:
     def send_group(self, data):
         self._check()
         self.sent.append((data, None))
+        self.group_sent_at.append(self.network.clock.now)
         self.network.send(self, data, None)
 
     def send_peerage(self, data):

@@ -23,7 +23,9 @@ from ansible_collections.peerage.peerage.plugins.module_utils.providers import u
 from ansible_collections.peerage.peerage.plugins.module_utils.udp import beacon as udp_beacon
 from ansible_collections.peerage.peerage.plugins.module_utils.udp import program as beacon_program
 from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import (
+    ANNOUNCE_GAP_MAX,
     CHECK_EVERY,
+    GROUP_ANNOUNCE_RATE,
     PEERAGE_GAP,
     RATE_TABLE_SIZE,
     REPLIES_PER_SECOND,
@@ -192,6 +194,51 @@ def test_run_announces_every_interval_and_answers_until_told_to_stop():
     assert kinds.count("announce") == 3  # at 0, 5 and 10 s
     assert kinds.count("reply") == 1
     assert beacon.summary() == "answered 1 probes, sent 3 announcements, dropped {}"
+
+
+def announcement_times(others, seconds, interval=5):
+    """When a beacon that keeps hearing ``others`` other beacons announces, over ``seconds`` of its run."""
+    network, beacon = make_beacon(interval=interval)
+    start = network.clock.now
+    names = ["%s@198.51.%d.%d" % (APP, 110 + number // 250, 1 + number % 250) for number in range(others)]
+
+    def hear_everyone():
+        for name in names:
+            beacon.handle(encode("announce", APP, name, None), ("198.51.100.9", 1))
+
+    # The others announce at the start and every ANNOUNCE_GAP_MAX after, so none is forgotten.
+    for moment in range(0, seconds + 1, int(ANNOUNCE_GAP_MAX)):
+        network.queue_at(start + moment, hear_everyone)
+    network.run_until(start)
+    beacon.run(lambda: network.clock.now >= start + seconds)
+    return [when - start for when in beacon.transport.group_sent_at]
+
+
+@pytest.mark.parametrize(
+    ("others", "gap"),
+    [
+        (3, 5.0),  # a small cluster: every interval
+        (49, 5.0),  # 50 beacons at 5 s are 10 a second: still every interval
+        (200, 200 / GROUP_ANNOUNCE_RATE),  # 20 s: the group's 201 beacons send about 10 a second
+        (1000, ANNOUNCE_GAP_MAX),  # never so rare that the others forget it (HEARD_FOR)
+    ],
+)
+def test_in_a_large_group_periodic_announcements_slow_to_keep_the_groups_rate(others, gap):
+    times = announcement_times(others, seconds=120)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert times[0] == 0
+    assert gaps and all(gap <= step <= gap + CHECK_EVERY for step in gaps), gaps
+
+
+def test_a_probe_still_brings_the_announcement_forward_in_a_large_group():
+    network, beacon = make_beacon(interval=5)
+    for number in range(200):
+        beacon.handle(encode("announce", APP, "%s@198.51.101.%d" % (APP, number), None), ("198.51.100.9", 1))
+    assert beacon.announce_gap() == 200 / GROUP_ANNOUNCE_RATE
+    beacon.handle(encode("probe", APP, None, None), PROBER)
+    network.clock.now += 0.4  # the reply spread at most
+    beacon.send_due()
+    assert sorted(decode(data, APP).kind for data, _address in sent(beacon)) == ["announce", "reply"]
 
 
 def test_a_probe_brings_the_next_announcement_forward_at_most_twice_a_second():
