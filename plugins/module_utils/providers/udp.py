@@ -54,7 +54,7 @@ class ProbeResult(_ProbeResultFields):
     ``peers``: sorted node names; ``sources``: node name -> address the packet
     came from; ``dropped``: reason -> count; ``elapsed``: seconds;
     ``complete``: at least ``expect`` peers (and at least one) were found;
-    ``stopped_by``: ``expect``, ``settle`` or ``timeout``.
+    ``stopped_by``: ``expect``, ``settle``, ``until`` or ``timeout``.
     """
 
     __slots__ = ()
@@ -91,7 +91,7 @@ def reply_window(expect, capacity):
     return 0.0 if expect and capacity >= expect else None
 
 
-def _run(settings, transport, packets, clock, wallclock):
+def _run(settings, transport, packets, clock, wallclock, until=None):
     start = clock()
     deadline = start + settings["timeout"]
     expect, settle, interval = settings["expect"], settings["settle"], settings["interval"]
@@ -108,6 +108,9 @@ def _run(settings, transport, packets, clock, wallclock):
         now = clock()
         if expect and len(found) >= expect:
             stopped_by = "expect"
+            break
+        if until is not None and until(found):
+            stopped_by = "until"
             break
         if settle and found and now - last_change >= settle:
             stopped_by = "settle"
@@ -171,14 +174,15 @@ def describe_empty(result, options):
     return "no beacon answered: %s; is a beacon running?" % describe_result(result, probe_settings(options))
 
 
-def probe(options, report=None, transport=None, clock=time.monotonic, wallclock=time.time):
+def probe(options, report=None, transport=None, clock=time.monotonic, wallclock=time.time, until=None):
     """Probe the group; return a :class:`ProbeResult`.
 
     Raises :class:`OptionError` for bad options and :class:`DiscoveryFailed`
     when the sockets cannot be set up or used. Finding no peers is not an
     error here: the result is empty and the caller decides.
     ``report(message, verbosity)`` hears what was found and from where (1)
-    and the probe's detail (3).
+    and the probe's detail (3). ``until(found)``, given the node names heard
+    so far, ends the probe early when it returns true (``stopped_by`` "until").
     """
     settings = probe_settings(options)
     packets = PacketFilter(
@@ -188,7 +192,7 @@ def probe(options, report=None, transport=None, clock=time.monotonic, wallclock=
     if own_transport:
         transport = GroupTransport(settings, listen_peerage=settings["peerage_compat"], expected=settings["expect"])
     try:
-        result = _run(settings, transport, packets, clock, wallclock)
+        result = _run(settings, transport, packets, clock, wallclock, until)
     finally:
         if own_transport:
             transport.close()
