@@ -88,7 +88,10 @@ def systemd_command_line(argv: t.Any) -> str:
 
 
 # The registered results each report reads: the write and the restart step.
-_REPORTED = {False: ("__peerage_written", "__peerage_restarted"), True: ("__peerage_beacon_unit", "__peerage_beacon_restarted")}
+_REPORTED = {
+    False: ("__peerage_written", "__peerage_restarted"),
+    True: ("__peerage_beacon_unit", "__peerage_beacon_restarted"),
+}
 
 
 def role_changes(hosts: t.Any, hostvars: t.Any, beacon: bool = False) -> dict[str, t.Any]:

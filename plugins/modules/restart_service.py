@@ -75,7 +75,8 @@ options:
     type: dict
     default: {}
   secret:
-    description: With O(check=udp_beacon), the secret that signs the probe and its answers (the C(udp) provider's C(secret)).
+    description:
+      - With O(check=udp_beacon), the secret that signs the probe and its answers (the C(udp) provider's C(secret)).
     type: str
   timeout:
     description: Seconds the health gate waits after the (re)start.
@@ -179,11 +180,11 @@ waited:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import guarded_run
-from ansible_collections.peerage.peerage.plugins.module_utils.health.beacon_answer import BeaconSilent, wait_for_beacon
 from ansible_collections.peerage.peerage.plugins.module_utils.health.reachability import (
     PortUnreachable,
     wait_for_port,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.udp import BeaconSilent, wait_for_beacon
 from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import remove
 
 ARGUMENT_SPEC = {

@@ -89,7 +89,8 @@ def _done_parts(changes: Mapping[str, Any], updated: str) -> list[str]:
         parts.append("still pending (next run): %s" % ", ".join(
             "%s (%s)" % (host, changes["hosts"][host]["pending"]) for host in changes["pending"]))
     if changes["updated_not_restarted"]:
-        parts.append("%s updated, takes effect at next start: %s" % (updated, ", ".join(changes["updated_not_restarted"])))
+        parts.append("%s updated, takes effect at next start: %s" % (
+            updated, ", ".join(changes["updated_not_restarted"])))
     return parts
 
 

@@ -16,8 +16,10 @@ peers are known, the set has been stable for ``settle`` seconds, or
 ``timeout`` runs out. Beacons (``module_utils/udp/beacon.py``) answer.
 
 ``poll(options)`` returns node names, as every provider does; ``probe(options)``
-returns the whole :class:`ProbeResult`. Options live in ``module_utils/udp/options.py``,
-sockets in ``module_utils/udp/transport.py``.
+returns the whole :class:`ProbeResult`; ``wait_for_beacon`` probes until one
+node answers (the health gate of a beacon service, which has no TCP port).
+Options live in ``module_utils/udp/options.py``, sockets in
+``module_utils/udp/transport.py``.
 
 Runs on targets too: standard library only, Python 3.8 syntax.
 """
@@ -29,7 +31,7 @@ __metaclass__ = type
 import time
 from collections import namedtuple
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound, OptionError, PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
 from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import (
     REPLY_SPREAD_MAX,
@@ -209,3 +211,42 @@ def poll(options, report=None):
     if not result.peers:
         raise NoPeersFound(describe_empty(result, options))
     return result.peers
+
+
+class BeaconSilent(PeerageError):
+    """The beacon was not heard before the deadline; ``waited`` and ``heard`` (other node names) say more."""
+
+    def __init__(self, message, waited, heard):
+        super(BeaconSilent, self).__init__(message)
+        self.waited = waited
+        self.heard = heard
+
+
+def wait_for_beacon(options, node_name, timeout, run_probe=None, clock=time.monotonic):
+    """Probe with ``options`` (the ``udp`` provider's) until ``node_name`` answers; return the seconds waited.
+
+    A beacon is up once a probe on its group hears its own node name. The
+    probe re-sends every ``interval`` seconds, so a beacon that takes a
+    moment to start is heard as soon as it answers, and other beacons of the
+    cluster answering first do not end it. Raises :class:`BeaconSilent`
+    naming the node, the seconds waited and what the probe heard instead.
+    ``run_probe`` stands in for :func:`probe` in tests.
+    """
+    if not node_name:
+        raise OptionError("the beacon health gate needs the beacon's node name")
+    if timeout is None or timeout <= 0:
+        raise OptionError("the beacon health gate needs a timeout of more than 0 seconds, got %r" % (timeout,))
+    # Its own answer is the one wanted; no count or quiet spell ends the probe before it.
+    settings = dict(options or {}, include_self=True, expect=0, settle=0, timeout=timeout)
+    started = clock()
+    result = (run_probe or probe)(settings, until=lambda found: node_name in found)
+    waited = round(clock() - started, 3)
+    if node_name in result.peers:
+        return waited
+    heard = [name for name in result.peers if name != node_name]
+    raise BeaconSilent(
+        "no beacon answered a probe as %s within %gs (waited %ss; the probe heard: %s)"
+        % (node_name, timeout, waited, ", ".join(heard) or "nobody"),
+        waited,
+        heard,
+    )

@@ -78,4 +78,5 @@ def test_the_beacon_report_names_no_peers_and_says_unit():
     assert beacon_line(changes) == (
         "peerage beacon: restarted: b2; still pending (next run): b3 (restart); "
         "unit updated, takes effect at next start: b1")
-    assert beacon_line(role_changes(["b1"], {}, {}, peers=False)) == "peerage beacon: no unit changed, nothing restarted"
+    unchanged = role_changes(["b1"], {}, {}, peers=False)
+    assert beacon_line(unchanged) == "peerage beacon: no unit changed, nothing restarted"

@@ -11,8 +11,8 @@ import functools
 import pytest
 
 from ansible_collections.peerage.peerage.plugins.module_utils.errors import OptionError
-from ansible_collections.peerage.peerage.plugins.module_utils.health.beacon_answer import BeaconSilent, wait_for_beacon
 from ansible_collections.peerage.peerage.plugins.module_utils.providers import udp
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.udp import BeaconSilent, wait_for_beacon
 from ansible_collections.peerage.peerage.plugins.module_utils.udp.beacon import beacon_settings
 from ansible_collections.peerage.peerage.tests.unit.plugins.module_utils.udp.fakes import FakeNetwork
 
@@ -25,7 +25,7 @@ def gate(network, node_name="app@" + HOST, timeout=5.0):
     probe = functools.partial(
         udp.probe, transport=network.endpoint(HOST), clock=network.clock, wallclock=network.clock.wall
     )
-    return wait_for_beacon(OPTIONS, node_name, timeout, probe=probe, clock=network.clock)
+    return wait_for_beacon(OPTIONS, node_name, timeout, run_probe=probe, clock=network.clock)
 
 
 def add_beacon(network, host):
@@ -66,4 +66,4 @@ def test_a_silent_beacon_fails_naming_it_the_time_and_what_was_heard():
 @pytest.mark.parametrize(("node_name", "timeout"), [("", 5.0), ("app@" + HOST, 0)])
 def test_the_gate_needs_a_node_name_and_a_timeout(node_name, timeout):
     with pytest.raises(OptionError):
-        wait_for_beacon(OPTIONS, node_name, timeout, probe=None)
+        wait_for_beacon(OPTIONS, node_name, timeout)
