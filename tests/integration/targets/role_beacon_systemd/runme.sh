@@ -168,21 +168,15 @@ for b in b1 b2 b3; do
 done
 grep -qF 'peerage beacon: unit updated, takes effect at next start: b1, b2, b3' "${WORK}/play.log"
 
-# never: the unit changes, nothing restarts, a marker an earlier run left stays.
+# never: the unit changes, nothing restarts, a marker an earlier run left stays (the next run acts on it).
 inside sh -c 'echo restart >/var/lib/peerage/pb-b3.pending'
 rollout -e peerage_restart=never -e gen=c
 [ "$(pids)" = "${before}" ]
 [ "$(marker b3)" = restart ]
 no_marker b1
-
-# rolling: the units changed under never and are not pending, b3's marker is: only b3 restarts.
-counted="$(starts)"
-rollout -e peerage_restart=rolling -e gen=c
-[ "$(pids | head -2)" = "$(echo "${before}" | head -2)" ]
-[ "$(pids | tail -1)" != "$(echo "${before}" | tail -1)" ]
-[ "$(paste -d' ' <(echo "${counted}") <(starts) | awk '{ print $2 - $1 }' | tr '\n' ' ')" = "0 0 1 " ]
-no_marker b3
-grep -qF 'peerage beacon: restarted: b3' "${WORK}/play.log"
+# The changed units are known to systemd (reloaded), not running.
+[ "$(show NeedDaemonReload b1)" = no ]
+show ExecStart b1 | grep -qF /var/lib/pb-b1-c/
 
 # rolling, all three units changed: each restarted exactly once, in play order, each stopped only
 # after the one before was active again (never two down at once), each behind the gate.
@@ -197,7 +191,7 @@ grep -qF 'peerage beacon: restarted: b1, b2, b3' "${WORK}/play.log"
 # rolling, b2 does not come back (a state directory its service's user cannot reach): the rollout stops
 # there; b3 keeps its beacon and its marker.
 before="$(pids)"
-if rollout -e peerage_restart=rolling -e gen=e -e b2_dir=/srv/restricted/pb-b2; then exit 1; fi
+if rollout -e peerage_restart=rolling -e peerage_restart_timeout=4 -e gen=e -e b2_dir=/srv/restricted/pb-b2; then exit 1; fi
 grep '^fatal: \[b2\]: FAILED!' "${WORK}/play.log" | grep -qF 'peerage: pb-b2.service on b2: restarted, but did not come back: no beacon answered a probe as app@127.0.0.12'
 grep -qF 'the rollout stops here' "${WORK}/play.log"
 [ "$(pids | sed -n 3p)" = "$(echo "${before}" | sed -n 3p)" ]
@@ -207,7 +201,8 @@ no_marker b1
 [ "$(marker b3)" = restart ]
 grep -qF 'peerage beacon: restarted: b1; still pending (next run): b3 (restart)' "${WORK}/play.log"
 
-# The fault fixed: the next run restarts exactly b2 and b3, the ones left pending.
+# The fault fixed: the next run restarts exactly b2 and b3, the ones left pending, though b3's unit
+# does not change in this run.
 before="$(pids)"
 counted="$(starts)"
 rollout -e peerage_restart=rolling -e gen=e
