@@ -190,6 +190,7 @@ grep -qF 'peerage beacon: restarted: b1, b2, b3' "${WORK}/play.log"
 
 # rolling, b2 does not come back (a state directory its service's user cannot reach): the rollout stops
 # there; b3 keeps its beacon and its marker.
+inside install -d -m 0750 -o root -g nogroup /srv/restricted
 before="$(pids)"
 if rollout -e peerage_restart=rolling -e peerage_restart_timeout=4 -e gen=e -e b2_dir=/srv/restricted/pb-b2; then exit 1; fi
 grep '^fatal: \[b2\]: FAILED!' "${WORK}/play.log" | grep -qF 'peerage: pb-b2.service on b2: restarted, but did not come back: no beacon answered a probe as app@127.0.0.12'
