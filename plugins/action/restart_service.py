@@ -6,10 +6,10 @@
 """The controller side of ``peerage.peerage.restart_service``: the rollout stop, the service, then the gate.
 
 One task per host does it all, so that with ``throttle: 1`` a host is back
-(its port answers) before the next host is touched. The service is started
-or restarted with ``ansible.legacy.service`` (systemd or an init script);
-the module of the same name then waits for the port on the host and removes
-the pending-restart marker.
+(its port answers, or its UDP beacon is heard) before the next host is
+touched. The service is started or restarted with ``ansible.legacy.service``
+(systemd or an init script); the module of the same name then runs the
+health gate on the host and removes the pending-restart marker.
 """
 
 from __future__ import annotations
@@ -19,11 +19,23 @@ from typing import Any
 from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.peerage.peerage.plugins.modules.restart_service import ARGUMENT_SPEC
+from ansible_collections.peerage.peerage.plugins.modules.restart_service import ARGUMENT_SPEC, REQUIRED_IF
 from ansible_collections.peerage.peerage.plugins.plugin_utils.rollout import Rollouts, rollout_of
 
 MODULE = "peerage.peerage.restart_service"
 SERVICE_MODULE = "ansible.legacy.service"
+
+
+def gate_of(args: dict[str, Any]) -> str:
+    """What the health gate waits for, in words."""
+    if args["check"] == "udp_beacon":
+        return "a UDP probe hears %s" % args["node_name"]
+    return "TCP port %s answers" % args["port"]
+
+
+def gate_result(gate: dict[str, Any]) -> dict[str, Any]:
+    """The health gate's part of the task's result: what it waited for, and how long."""
+    return {key: gate.get(key) for key in ("port", "node_name", "waited") if key in gate}
 
 
 class ActionModule(ActionBase):
@@ -33,7 +45,7 @@ class ActionModule(ActionBase):
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF)
         host = str(task_vars.get("inventory_hostname", "?"))
         service, pending = args["service"], args["pending"]
         done = "started" if pending == "start" else args["state"]
@@ -52,8 +64,7 @@ class ActionModule(ActionBase):
 
         if self._task.check_mode:
             # Nothing done, so the report counts the host as still pending.
-            result.update(changed=True, msg="%s would be %s, then checked on TCP port %s" % (
-                service, done, args["port"]))
+            result.update(changed=True, msg="%s would be %s, then checked: %s" % (service, done, gate_of(args)))
             return result
 
         def failed(message: str, details: dict[str, Any]) -> dict[str, Any]:
@@ -82,6 +93,6 @@ class ActionModule(ActionBase):
             raise AnsibleConnectionFailure(message) from None
         if gate.get("failed"):
             return failed("%s, but did not come back: %s; its %s stays pending" % (
-                done, gate.get("msg", "no message"), pending), {"port": gate.get("port"), "waited": gate.get("waited")})
-        result.update(pending="none", port=gate.get("port"), waited=gate.get("waited"))
+                done, gate.get("msg", "no message"), pending), gate_result(gate))
+        result.update(gate_result(gate), pending="none")
         return result

@@ -87,18 +87,31 @@ def systemd_command_line(argv: t.Any) -> str:
     return t.cast(str, _call(systemd_command.command_line, argv))
 
 
-def role_changes(hosts: t.Any, hostvars: t.Any) -> dict[str, t.Any]:
-    """``peerage_changes`` of one role call, from the registered results of ``hosts`` in ``hostvars``."""
+# The registered results each report reads: the write and the restart step.
+_REPORTED = {
+    False: ("__peerage_written", "__peerage_restarted"),
+    True: ("__peerage_beacon_unit", "__peerage_beacon_restarted"),
+}
+
+
+def role_changes(hosts: t.Any, hostvars: t.Any, beacon: bool = False) -> dict[str, t.Any]:
+    """``peerage_changes`` of one role call, from the registered results of ``hosts`` in ``hostvars``.
+
+    ``beacon=True``: the same for the UDP beacon services (their units and restart step), no peers.
+    """
     names = [str(host) for host in hosts]
-    written = {host: hostvars[host].get("__peerage_written") for host in names}
-    restarted = {host: hostvars[host].get("__peerage_restarted") for host in names}
-    changes = role_report.role_changes(names, written, restarted)
-    return changes
+    write_var, restart_var = _REPORTED[bool(beacon)]
+    written = {host: hostvars[host].get(write_var) for host in names}
+    restarted = {host: hostvars[host].get(restart_var) for host in names}
+    return role_report.role_changes(names, written, restarted, peers=not beacon)
 
 
-def role_changes_line(changes: t.Any, service: str = "") -> str:
-    """The one console line that says what a role call changed."""
-    return role_report.summary_line(changes, service)
+def role_changes_line(changes: t.Any, service: str = "") -> t.Any:
+    """The console line that says what a role call changed; with beacon services, a second line for them."""
+    line = role_report.summary_line(changes, service)
+    if "beacon" not in changes:
+        return line
+    return [line, role_report.beacon_line(changes["beacon"])]
 
 
 class FilterModule:

@@ -17,11 +17,11 @@ version_added: 1.0.0
 description:
   - The restart step of the P(peerage.peerage.peerage#role) role, one task per host.
   - Starts (O(pending=start)) or restarts (O(pending=restart)) O(service) with M(ansible.builtin.service),
-    which works with systemd and with init scripts; then waits until the host answers on TCP O(port) at
-    O(address), for at most O(timeout) seconds (the health gate); then removes the pending-restart
-    marker O(marker), so a restart that did not happen is done by the next run.
-  - A host that does not come back fails, naming the host, the port and the seconds waited; its marker
-    is kept.
+    which works with systemd and with init scripts; then waits, for at most O(timeout) seconds, until the
+    service answers (the health gate, see O(check)); then removes the pending-restart marker O(marker),
+    so a restart that did not happen is done by the next run.
+  - A host that does not come back fails, naming the host, what the gate waited for (the port, or the
+    beacon's node name) and the seconds waited; its marker is kept.
   - With O(rolling=true) (run it with C(throttle=1)), a failed host stops the rollout of this task
     for the rest of the play, over all of its C(serial) batches; the hosts after it are not restarted,
     their markers are kept, and they are reported with RV(left_pending). Ansible itself would go on to
@@ -46,16 +46,40 @@ options:
     type: str
     choices: [restarted, reloaded]
     default: restarted
+  check:
+    description:
+      - The health gate. V(tcp) waits until the host answers on TCP O(port) at O(address).
+      - V(udp_beacon), for the P(peerage.peerage.peerage#role) role's UDP beacon service, waits until a UDP probe
+        from the host (the C(udp) provider's, with the options O(probe)) hears the beacon answer as O(node_name).
+    type: str
+    choices: [tcp, udp_beacon]
+    default: tcp
   address:
-    description: The host's own address, where the health gate connects (from the host itself).
+    description:
+      - The host's own address, where the health gate connects (from the host itself) with O(check=tcp).
+      - With O(check=udp_beacon), the address the probe sends from, unless O(probe) sets one.
     type: str
     required: true
   port:
-    description: The TCP port that answers once the service is up.
+    description: The TCP port that answers once the service is up. Required with O(check=tcp).
     type: int
-    required: true
+  node_name:
+    description: The node name the beacon answers as. Required with O(check=udp_beacon).
+    type: str
+  probe:
+    description:
+      - With O(check=udp_beacon), the options of the probe, as the C(udp) provider takes them (C(app_name),
+        C(secret), C(interface), C(port), C(group), ...); its own C(timeout), C(expect), C(settle) and
+        C(include_self) are set by the gate.
+      - The cluster's secret goes in O(secret), which is not logged, not here.
+    type: dict
+    default: {}
+  secret:
+    description:
+      - With O(check=udp_beacon), the secret that signs the probe and its answers (the C(udp) provider's C(secret)).
+    type: str
   timeout:
-    description: Seconds the health gate waits for O(port) after the (re)start.
+    description: Seconds the health gate waits after the (re)start.
     type: float
     default: 120
   marker:
@@ -91,6 +115,19 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Start a new UDP beacon service, then wait until it answers a probe as its node
+  peerage.peerage.restart_service:
+    service: peerage-beacon
+    pending: start
+    check: udp_beacon
+    address: "{{ ansible_host }}"
+    node_name: "app@{{ ansible_host }}"
+    probe:
+      app_name: app
+      interface: eth0
+    secret: "{{ vault_peerage_secret }}"
+    marker: /var/lib/peerage/peerage-beacon.pending
+
 - name: Restart the cluster one host at a time, each back on its distribution port before the next
   peerage.peerage.restart_service:
     service: rabbitmq-server
@@ -125,11 +162,16 @@ stopped_at:
   sample: node2
 port:
   description: The TCP port of the health gate.
-  returned: when the health gate ran
+  returned: when the health gate ran with O(check=tcp)
   type: int
   sample: 4369
+node_name:
+  description: The node name the beacon answered as.
+  returned: when the health gate ran with O(check=udp_beacon)
+  type: str
+  sample: app@10.0.0.1
 waited:
-  description: Seconds the health gate waited for the port.
+  description: Seconds the health gate waited for the port or the beacon.
   returned: when the health gate ran
   type: float
   sample: 1.25
@@ -142,40 +184,59 @@ from ansible_collections.peerage.peerage.plugins.module_utils.health.reachabilit
     PortUnreachable,
     wait_for_port,
 )
+from ansible_collections.peerage.peerage.plugins.module_utils.providers.udp import BeaconSilent, wait_for_beacon
 from ansible_collections.peerage.peerage.plugins.module_utils.safe_files import remove
 
 ARGUMENT_SPEC = {
     "service": {"type": "str", "required": True},
     "pending": {"type": "str", "choices": ["start", "restart"], "required": True},
     "state": {"type": "str", "choices": ["restarted", "reloaded"], "default": "restarted"},
+    "check": {"type": "str", "choices": ["tcp", "udp_beacon"], "default": "tcp"},
     "address": {"type": "str", "required": True},
-    "port": {"type": "int", "required": True},
+    "port": {"type": "int"},
+    "node_name": {"type": "str"},
+    "probe": {"type": "dict", "default": {}},
+    "secret": {"type": "str", "no_log": True},
     "timeout": {"type": "float", "default": 120},
     "marker": {"type": "path", "required": True},
     "rolling": {"type": "bool", "default": False},
 }
+REQUIRED_IF = [("check", "tcp", ["port"]), ("check", "udp_beacon", ["node_name"])]
 
 
 def run(module):
     """The on-host half, after the action plugin (re)started the service: the health gate and the marker."""
     params = module.params
 
+    if params["check"] == "udp_beacon":
+        what = {"node_name": params["node_name"]}
+    else:
+        what = {"port": params["port"]}
+
+    def wait():
+        if params["check"] == "udp_beacon":
+            # The probe sends from the host's own address unless its options name another.
+            options = dict({"address": params["address"]}, **params["probe"])
+            if params["secret"] is not None:
+                options["secret"] = params["secret"]
+            return wait_for_beacon(options, params["node_name"], params["timeout"])
+        return wait_for_port(params["address"], params["port"], params["timeout"])
+
     def gate():
         try:
-            waited = wait_for_port(params["address"], params["port"], params["timeout"])
-        except PortUnreachable as exc:
-            module.fail_json(msg=str(exc), port=params["port"], waited=exc.waited, pending=params["pending"],
-                             done="none", left_pending=False, reason="failed")
+            waited = wait()
+        except (PortUnreachable, BeaconSilent) as exc:
+            module.fail_json(msg=str(exc), waited=exc.waited, pending=params["pending"], done="none",
+                             left_pending=False, reason="failed", **what)
         if not module.check_mode:
             remove(params["marker"])
-        module.exit_json(changed=False, port=params["port"], waited=waited, pending="none", done="none",
-                         left_pending=False)
+        module.exit_json(changed=False, waited=waited, pending="none", done="none", left_pending=False, **what)
 
     guarded_run(module, gate)
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
     run(module)
 
 

@@ -34,8 +34,11 @@ def _names(value: Any) -> list[str]:
     return [str(name) for name in value] if isinstance(value, Sequence) and not isinstance(value, str) else []
 
 
-def host_changes(written: Any, restarted: Any) -> dict[str, Any]:
-    """One host's entry: peers added and removed, what was done, and what is still pending."""
+def host_changes(written: Any, restarted: Any, peers: bool = True) -> dict[str, Any]:
+    """One host's entry: peers added and removed, what was done, and what is still pending.
+
+    ``peers=False`` for a write that holds no peer list (the beacon service's unit): none added or removed.
+    """
     written, restarted = _mapping(written), _mapping(restarted)
     pending = str(written.get("pending") or "none")
     done = "none"
@@ -48,8 +51,8 @@ def host_changes(written: Any, restarted: Any) -> dict[str, Any]:
     return {
         # A host none of whose files existed before: what it names is not news to the cluster.
         "new": bool(files) and all(entry.get("new") for entry in files),
-        "added": sorted(set(_names(written.get("added")))),
-        "removed": sorted(set(_names(written.get("removed")))),
+        "added": sorted(set(_names(written.get("added")))) if peers else [],
+        "removed": sorted(set(_names(written.get("removed")))) if peers else [],
         "done": done,
         "pending": pending,
         "left_pending": left_pending,
@@ -57,9 +60,11 @@ def host_changes(written: Any, restarted: Any) -> dict[str, Any]:
     }
 
 
-def role_changes(hosts: Sequence[str], written: Mapping[str, Any], restarted: Mapping[str, Any]) -> dict[str, Any]:
+def role_changes(
+    hosts: Sequence[str], written: Mapping[str, Any], restarted: Mapping[str, Any], peers: bool = True
+) -> dict[str, Any]:
     """``peerage_changes``: per host, and the totals over ``hosts`` (the play batch, in play order)."""
-    per_host = {host: host_changes(written.get(host), restarted.get(host)) for host in hosts}
+    per_host = {host: host_changes(written.get(host), restarted.get(host), peers) for host in hosts}
     # Joined: what the members' lists gained; on a first deploy (every host new), everything.
     members = [entry for entry in per_host.values() if not entry["new"]] or list(per_host.values())
     return {
@@ -73,13 +78,9 @@ def role_changes(hosts: Sequence[str], written: Mapping[str, Any], restarted: Ma
     }
 
 
-def summary_line(changes: Mapping[str, Any], service: str = "") -> str:
-    """The one console line of a role call: who joined and left, and what was done about it."""
+def _done_parts(changes: Mapping[str, Any], updated: str) -> list[str]:
+    """What was started and restarted, what is still pending, and which hosts run with an ``updated`` file."""
     parts = []
-    if changes["added"]:
-        parts.append("joined: %s" % ", ".join(changes["added"]))
-    if changes["removed"]:
-        parts.append("left: %s" % ", ".join(changes["removed"]))
     if changes["started"]:
         parts.append("started: %s" % ", ".join(changes["started"]))
     if changes["restarted"]:
@@ -88,6 +89,24 @@ def summary_line(changes: Mapping[str, Any], service: str = "") -> str:
         parts.append("still pending (next run): %s" % ", ".join(
             "%s (%s)" % (host, changes["hosts"][host]["pending"]) for host in changes["pending"]))
     if changes["updated_not_restarted"]:
-        parts.append("file updated, takes effect at next start: %s" % ", ".join(changes["updated_not_restarted"]))
+        parts.append("%s updated, takes effect at next start: %s" % (
+            updated, ", ".join(changes["updated_not_restarted"])))
+    return parts
+
+
+def summary_line(changes: Mapping[str, Any], service: str = "") -> str:
+    """The one console line of a role call: who joined and left, and what was done about it."""
+    parts = []
+    if changes["added"]:
+        parts.append("joined: %s" % ", ".join(changes["added"]))
+    if changes["removed"]:
+        parts.append("left: %s" % ", ".join(changes["removed"]))
+    parts.extend(_done_parts(changes, "file"))
     subject = "peerage%s" % (" (%s)" % service if service else "")
     return "%s: %s" % (subject, "; ".join(parts) if parts else "no peer changed, nothing restarted")
+
+
+def beacon_line(changes: Mapping[str, Any]) -> str:
+    """The console line of the beacon services (``peerage_changes.beacon``): what was done to them."""
+    parts = _done_parts(changes, "unit")
+    return "peerage beacon: %s" % ("; ".join(parts) if parts else "no unit changed, nothing restarted")

@@ -16,8 +16,10 @@ peers are known, the set has been stable for ``settle`` seconds, or
 ``timeout`` runs out. Beacons (``module_utils/udp/beacon.py``) answer.
 
 ``poll(options)`` returns node names, as every provider does; ``probe(options)``
-returns the whole :class:`ProbeResult`. Options live in ``module_utils/udp/options.py``,
-sockets in ``module_utils/udp/transport.py``.
+returns the whole :class:`ProbeResult`; ``wait_for_beacon`` probes until one
+node answers (the health gate of a beacon service, which has no TCP port).
+Options live in ``module_utils/udp/options.py``, sockets in
+``module_utils/udp/transport.py``.
 
 Runs on targets too: standard library only, Python 3.8 syntax.
 """
@@ -29,7 +31,7 @@ __metaclass__ = type
 import time
 from collections import namedtuple
 
-from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound
+from ansible_collections.peerage.peerage.plugins.module_utils.errors import NoPeersFound, OptionError, PeerageError
 from ansible_collections.peerage.peerage.plugins.module_utils.node_names import normalize_node_names
 from ansible_collections.peerage.peerage.plugins.module_utils.udp.options import (
     REPLY_SPREAD_MAX,
@@ -54,7 +56,7 @@ class ProbeResult(_ProbeResultFields):
     ``peers``: sorted node names; ``sources``: node name -> address the packet
     came from; ``dropped``: reason -> count; ``elapsed``: seconds;
     ``complete``: at least ``expect`` peers (and at least one) were found;
-    ``stopped_by``: ``expect``, ``settle`` or ``timeout``.
+    ``stopped_by``: ``expect``, ``settle``, ``until`` or ``timeout``.
     """
 
     __slots__ = ()
@@ -91,7 +93,7 @@ def reply_window(expect, capacity):
     return 0.0 if expect and capacity >= expect else None
 
 
-def _run(settings, transport, packets, clock, wallclock):
+def _run(settings, transport, packets, clock, wallclock, until=None):
     start = clock()
     deadline = start + settings["timeout"]
     expect, settle, interval = settings["expect"], settings["settle"], settings["interval"]
@@ -108,6 +110,9 @@ def _run(settings, transport, packets, clock, wallclock):
         now = clock()
         if expect and len(found) >= expect:
             stopped_by = "expect"
+            break
+        if until is not None and until(found):
+            stopped_by = "until"
             break
         if settle and found and now - last_change >= settle:
             stopped_by = "settle"
@@ -171,14 +176,15 @@ def describe_empty(result, options):
     return "no beacon answered: %s; is a beacon running?" % describe_result(result, probe_settings(options))
 
 
-def probe(options, report=None, transport=None, clock=time.monotonic, wallclock=time.time):
+def probe(options, report=None, transport=None, clock=time.monotonic, wallclock=time.time, until=None):
     """Probe the group; return a :class:`ProbeResult`.
 
     Raises :class:`OptionError` for bad options and :class:`DiscoveryFailed`
     when the sockets cannot be set up or used. Finding no peers is not an
     error here: the result is empty and the caller decides.
     ``report(message, verbosity)`` hears what was found and from where (1)
-    and the probe's detail (3).
+    and the probe's detail (3). ``until(found)``, given the node names heard
+    so far, ends the probe early when it returns true (``stopped_by`` "until").
     """
     settings = probe_settings(options)
     packets = PacketFilter(
@@ -188,7 +194,7 @@ def probe(options, report=None, transport=None, clock=time.monotonic, wallclock=
     if own_transport:
         transport = GroupTransport(settings, listen_peerage=settings["peerage_compat"], expected=settings["expect"])
     try:
-        result = _run(settings, transport, packets, clock, wallclock)
+        result = _run(settings, transport, packets, clock, wallclock, until)
     finally:
         if own_transport:
             transport.close()
@@ -205,3 +211,42 @@ def poll(options, report=None):
     if not result.peers:
         raise NoPeersFound(describe_empty(result, options))
     return result.peers
+
+
+class BeaconSilent(PeerageError):
+    """The beacon was not heard before the deadline; ``waited`` and ``heard`` (other node names) say more."""
+
+    def __init__(self, message, waited, heard):
+        super(BeaconSilent, self).__init__(message)
+        self.waited = waited
+        self.heard = heard
+
+
+def wait_for_beacon(options, node_name, timeout, run_probe=None, clock=time.monotonic):
+    """Probe with ``options`` (the ``udp`` provider's) until ``node_name`` answers; return the seconds waited.
+
+    A beacon is up once a probe on its group hears its own node name. The
+    probe re-sends every ``interval`` seconds, so a beacon that takes a
+    moment to start is heard as soon as it answers, and other beacons of the
+    cluster answering first do not end it. Raises :class:`BeaconSilent`
+    naming the node, the seconds waited and what the probe heard instead.
+    ``run_probe`` stands in for :func:`probe` in tests.
+    """
+    if not node_name:
+        raise OptionError("the beacon health gate needs the beacon's node name")
+    if timeout is None or timeout <= 0:
+        raise OptionError("the beacon health gate needs a timeout of more than 0 seconds, got %r" % (timeout,))
+    # Its own answer is the one wanted; no count or quiet spell ends the probe before it.
+    settings = dict(options or {}, include_self=True, expect=0, settle=0, timeout=timeout)
+    started = clock()
+    result = (run_probe or probe)(settings, until=lambda found: node_name in found)
+    waited = round(clock() - started, 3)
+    if node_name in result.peers:
+        return waited
+    heard = [name for name in result.peers if name != node_name]
+    raise BeaconSilent(
+        "no beacon answered a probe as %s within %gs (waited %ss; the probe heard: %s)"
+        % (node_name, timeout, waited, ", ".join(heard) or "nobody"),
+        waited,
+        heard,
+    )

@@ -5,7 +5,7 @@
 # state directory the unit cannot see (PrivateTmp: /tmp) is refused, naming the
 # option, before any unit is written; one that only the play's beacon (user
 # nobody) may reach, not the service's own user, fails the health gate instead
-# of the play reporting success; with the default
+# of the play reporting success, and its start stays pending; with the default
 # the service runs, answers probes, and a rerun changes nothing.
 set -eux -o pipefail
 export ANSIBLE_DEPRECATION_WARNINGS=true  # ansible-test turns them off; TESTING.md says why they are on
@@ -71,7 +71,7 @@ unit_exists() {
 # --- --check on a new host: passes, says what it would do, installs nothing --
 play --check
 recap | grep -q 'failed=0'
-grep -qF 'check mode: /etc/systemd/system/peerage-beacon.service would be written, then peerage-beacon.service enabled and (re)started' \
+grep -qF 'check mode: /etc/systemd/system/peerage-beacon.service would be written, then peerage-beacon.service enabled and started' \
     "${WORK}/play.log"
 if unit_exists; then exit 1; fi
 [ "$(inside systemctl show -P LoadState peerage-beacon.service)" = not-found ]
@@ -86,9 +86,11 @@ inside test ! -e /srv/app/peers.txt
 # --- a state directory the service's user cannot reach: the health gate fails
 # Group nogroup may enter /srv/restricted: the play's beacon (nobody) reaches it, the service does not.
 inside install -d -m 0750 -o root -g nogroup /srv/restricted
-if play -e peerage_udp_state_dir=/srv/restricted/beacon; then exit 1; fi
+if play -e peerage_udp_state_dir=/srv/restricted/beacon -e peerage_restart_timeout=5; then exit 1; fi
 grep '^fatal: \[host1\]: FAILED!' "${WORK}/play.log" | grep -qF \
-    "peerage: the beacon service peerage-beacon.service did not answer a probe as app@127.0.0.1"
+    "peerage: peerage-beacon.service on host1: started, but did not come back: no beacon answered a probe as app@127.0.0.1 within 5s"
+# Its start stays pending: the next run starts it.
+[ "$(inside cat /var/lib/peerage/peerage-beacon.pending)" = start ]
 inside test ! -e /srv/app/peers.txt
 inside systemctl disable --now peerage-beacon.service
 inside rm -f /etc/systemd/system/peerage-beacon.service
@@ -112,3 +114,102 @@ grep -q '"app@127.0.0.1"' "${WORK}/probe.log"
 # A rerun changes nothing.
 play
 recap | grep -q 'changed=0 .*failed=0'
+
+# --- the beacon services' restart rules, on three beacons side by side ------
+# Each host's beacon state directory is in its unit's command line: moving it changes the unit and
+# nothing the running beacon reads, so a restart seen here is the role's.
+cat >"${WORK}/root/root/beacons.ini" <<'INVENTORY'
+[beacons]
+b1 ansible_host=127.0.0.11
+b2 ansible_host=127.0.0.12
+b3 ansible_host=127.0.0.13
+[beacons:vars]
+ansible_connection=local
+ansible_python_interpreter=/usr/bin/python3
+peerage_udp_service_name=pb-{{ inventory_hostname }}
+peerage_udp_state_dir={{ lookup('vars', inventory_hostname ~ '_dir', default='/var/lib/pb-' ~ inventory_hostname ~ '-' ~ gen) }}
+INVENTORY
+rollout() {
+    inside env "ANSIBLE_COLLECTIONS_PATH=${COLLECTIONS}" ANSIBLE_DEPRECATION_WARNINGS=true ANSIBLE_NOCOLOR=1 \
+        HOME=/root "${CONTROLLER_PYTHON}" -m ansible.cli.playbook -i /root/beacons.ini -f 10 "${HERE}/rollout.yml" "$@" 2>&1 |
+        tee "${WORK}/play.log"
+}
+show() {  # show PROPERTY HOST
+    inside systemctl show -P "$1" "pb-$2.service"
+}
+pids() {
+    for b in b1 b2 b3; do show MainPID "${b}"; done
+}
+starts() {  # how often each beacon service was started, from systemd's journal
+    for b in b1 b2 b3; do inside journalctl -q -o cat -u "pb-${b}.service" | grep -c '^Started ' || true; done
+}
+marker() {
+    inside cat "/var/lib/peerage/pb-$1.pending"
+}
+no_marker() {
+    inside test ! -e "/var/lib/peerage/pb-$1.pending"
+}
+SECONDS=0
+
+# New units: started (new_hosts), each behind the gate; no marker left.
+rollout -e gen=a
+grep -qE '^b1 +:.*failed=0' "${WORK}/play.log"
+for b in b1 b2 b3; do [ "$(show ActiveState "${b}")" = active ]; no_marker "${b}"; done
+grep -qF 'peerage beacon: started: b1, b2, b3' "${WORK}/play.log"
+
+# new_hosts, a changed unit: reloaded, not restarted (same MainPID), no marker, reported.
+before="$(pids)"
+rollout -e gen=b
+[ "$(pids)" = "${before}" ]
+for b in b1 b2 b3; do
+    [ "$(show NeedDaemonReload "${b}")" = no ]
+    show ExecStart "${b}" | grep -qF "/var/lib/pb-${b}-b/"
+    no_marker "${b}"
+done
+grep -qF 'peerage beacon: unit updated, takes effect at next start: b1, b2, b3' "${WORK}/play.log"
+
+# never: the unit changes, nothing restarts, a marker an earlier run left stays (the next run acts on it).
+inside sh -c 'echo restart >/var/lib/peerage/pb-b3.pending'
+rollout -e peerage_restart=never -e gen=c
+[ "$(pids)" = "${before}" ]
+[ "$(marker b3)" = restart ]
+no_marker b1
+# The changed units are known to systemd (reloaded), not running.
+[ "$(show NeedDaemonReload b1)" = no ]
+show ExecStart b1 | grep -qF /var/lib/pb-b1-c/
+
+# rolling, all three units changed: each restarted exactly once, in play order, each stopped only
+# after the one before was active again (never two down at once), each behind the gate.
+counted="$(starts)"
+rollout -e peerage_restart=rolling -e gen=d
+[ "$(paste -d' ' <(echo "${counted}") <(starts) | awk '{ print $2 - $1 }' | tr '\n' ' ')" = "1 1 1 " ]
+[ "$(show InactiveEnterTimestampMonotonic b2)" -gt "$(show ActiveEnterTimestampMonotonic b1)" ]
+[ "$(show InactiveEnterTimestampMonotonic b3)" -gt "$(show ActiveEnterTimestampMonotonic b2)" ]
+for b in b1 b2 b3; do no_marker "${b}"; done
+grep -qF 'peerage beacon: restarted: b1, b2, b3' "${WORK}/play.log"
+
+# rolling, b2 does not come back (a state directory its service's user cannot reach): the rollout stops
+# there; b3 keeps its beacon and its marker.
+inside install -d -m 0750 -o root -g nogroup /srv/restricted
+before="$(pids)"
+if rollout -e peerage_restart=rolling -e peerage_restart_timeout=4 -e gen=e -e b2_dir=/srv/restricted/pb-b2; then exit 1; fi
+grep '^fatal: \[b2\]: FAILED!' "${WORK}/play.log" | grep -qF 'peerage: pb-b2.service on b2: restarted, but did not come back: no beacon answered a probe as app@127.0.0.12'
+grep -qF 'the rollout stops here' "${WORK}/play.log"
+[ "$(pids | sed -n 3p)" = "$(echo "${before}" | sed -n 3p)" ]
+[ "$(pids | sed -n 1p)" != "$(echo "${before}" | sed -n 1p)" ]
+no_marker b1
+[ "$(marker b2)" = restart ]
+[ "$(marker b3)" = restart ]
+grep -qF 'peerage beacon: restarted: b1; still pending (next run): b3 (restart)' "${WORK}/play.log"
+
+# The fault fixed: the next run restarts exactly b2 and b3, the ones left pending, though b3's unit
+# does not change in this run.
+before="$(pids)"
+counted="$(starts)"
+rollout -e peerage_restart=rolling -e gen=e
+# b2's own service went on failing and restarting meanwhile (Restart=on-failure): its count says nothing.
+[ "$(paste -d' ' <(echo "${counted}") <(starts) | awk '{ print $2 - $1 }' | sed -n '1p;3p' | tr '\n' ' ')" = "0 1 " ]
+grep -qF 'peerage beacon: restarted: b2, b3' "${WORK}/play.log"
+[ "$(pids | sed -n 1p)" = "$(echo "${before}" | sed -n 1p)" ]
+for b in b1 b2 b3; do no_marker "${b}"; [ "$(show ActiveState "${b}")" = active ]; done
+echo "beacon restart cases: ${SECONDS}s"

@@ -39,21 +39,23 @@ class Host:
             raise AnsibleConnectionFailure("Failed to connect to the host via ssh: Connection refused")
         if module_name == restart_service.SERVICE_MODULE:
             return {"failed": True, "msg": "init script exited 1"} if self.service_fails else {"changed": True}
+        # What the module's gate answers, by the check it was given.
+        what = {"node_name": module_args["node_name"]} if module_args.get("check") == "udp_beacon" else {"port": 4369}
         if self.gate_fails:
-            return {"failed": True, "port": 4369, "waited": 2.0,
+            return {"failed": True, "waited": 2.0, **what,
                     "msg": "10.0.0.1 did not answer on TCP port 4369 within 2s (waited 2.0s; last error: refused)"}
-        return {"changed": False, "pending": "none", "port": 4369, "waited": 0.5}
+        return {"changed": False, "pending": "none", "waited": 0.5, **what}
 
 
-def run_action(rollouts: Rollouts, host: Host, name: str = "h1", uuid: str = "task-1", check: bool = False,
+def run_action(rollouts: Rollouts, host: Host, name: str = "h1", uuid: str = "task-1", check_mode: bool = False,
                **args: Any) -> dict[str, Any]:
     task = mock.MagicMock(spec=Task)
     task._parent = None
     task.args = {**ARGS, **args}
     task.async_val = 0
-    task.check_mode = check
+    task.check_mode = check_mode
     task._uuid = uuid
-    play_context = mock.MagicMock(check_mode=check)
+    play_context = mock.MagicMock(check_mode=check_mode)
     connection = mock.MagicMock()
     action = restart_service.ActionModule(task, connection, play_context, loader=None, templar=None,
                                           shared_loader_obj=None)
@@ -160,12 +162,48 @@ def test_without_rolling_a_failed_host_stops_nobody(rollouts):
 
 def test_check_mode_touches_nothing(rollouts):
     host = Host()
-    result = run_action(rollouts, host, check=True)
+    result = run_action(rollouts, host, check_mode=True)
     assert host.calls == []
     assert (result["changed"], result["done"], result["pending"]) == (True, "none", "restart")
-    assert result["msg"] == "app would be restarted, then checked on TCP port 4369"
+    assert result["msg"] == "app would be restarted, then checked: TCP port 4369 answers"
 
 
 def test_a_bad_argument_is_refused_naming_it(rollouts):
     with pytest.raises(Exception, match="pending"):
         run_action(rollouts, Host(), pending="later")
+
+
+BEACON = {"service": "pb.service", "check": "udp_beacon", "port": None, "node_name": "app@10.0.0.1",
+          "probe": {"app_name": "app", "interface": "lo"}, "secret": "s3cret"}
+
+
+def test_a_beacon_is_restarted_then_gated_on_its_node_name(rollouts):
+    host = Host()
+    result = run_action(rollouts, host, **BEACON)
+    assert host.calls[0] == ("ansible.legacy.service", {"name": "pb.service", "state": "restarted"})
+    name, gate_args = host.calls[1]
+    assert name == "peerage.peerage.restart_service"
+    assert (gate_args["check"], gate_args["node_name"], gate_args["secret"]) == ("udp_beacon", "app@10.0.0.1", "s3cret")
+    assert (result["done"], result["pending"], result["node_name"], result["waited"]) == (
+        "restarted", "none", "app@10.0.0.1", 0.5)
+    assert "port" not in result
+
+
+def test_a_beacon_that_is_not_heard_stops_the_rollout(rollouts):
+    failed = run_action(rollouts, Host(gate_fails=True), name="b2", rolling=True, **BEACON)
+    assert failed["failed"] and failed["node_name"] == "app@10.0.0.1"
+    assert failed["msg"].endswith("; its restart stays pending; the rollout stops here: no later host is restarted")
+    later = Host()
+    assert run_action(rollouts, later, name="b3", rolling=True, **BEACON)["stopped_at"] == "b2"
+    assert later.calls == []
+
+
+def test_check_mode_says_what_the_beacon_gate_would_wait_for(rollouts):
+    result = run_action(rollouts, Host(), check_mode=True, **BEACON)
+    assert result["msg"] == "pb.service would be restarted, then checked: a UDP probe hears app@10.0.0.1"
+
+
+def test_a_beacon_gate_without_its_node_name_is_refused(rollouts):
+    args = {key: value for key, value in BEACON.items() if key != "node_name"}
+    with pytest.raises(Exception, match="node_name"):
+        run_action(rollouts, Host(), **args)

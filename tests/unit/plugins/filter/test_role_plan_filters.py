@@ -13,6 +13,8 @@ import pytest
 from ansible_collections.peerage.peerage.plugins.filter.role_plan import (
     checked_role_settings,
     provider_option_names,
+    role_changes,
+    role_changes_line,
     role_setting_names,
 )
 from ansible_collections.peerage.peerage.plugins.plugin_utils.core_compat import AnsibleFilterError
@@ -85,3 +87,21 @@ def test_a_file_entry_that_cannot_be_written_is_refused_before_discovery(files, 
     with pytest.raises(AnsibleFilterError, match="^peerage: " + message) as caught:
         checked_role_settings({"peerage_files": files}, SPEC, "peerage")
     assert str(caught.value) == "peerage: %s" % caught.value.__cause__
+
+
+def test_the_beacon_report_reads_the_beacon_units_results_and_adds_its_line():
+    hostvars = {
+        "h1": {"__peerage_written": {"pending": "none"},
+               "__peerage_beacon_unit": {"pending": "restart"},
+               "__peerage_beacon_restarted": {"done": "restarted", "pending": "none"}},
+        "h2": {"__peerage_written": {"pending": "none"}, "__peerage_beacon_unit": {"pending": "none"}},
+    }
+    beacon = role_changes(["h1", "h2"], hostvars, beacon=True)
+    assert (beacon["restarted"], beacon["pending"]) == (["h1"], [])
+    changes = dict(role_changes(["h1", "h2"], hostvars), beacon=beacon)
+    # The application's report does not read the beacon's restart.
+    assert changes["restarted"] == []
+    assert role_changes_line(changes, "app") == [
+        "peerage (app): no peer changed, nothing restarted", "peerage beacon: restarted: h1"]
+    del changes["beacon"]
+    assert role_changes_line(changes, "app") == "peerage (app): no peer changed, nothing restarted"

@@ -61,3 +61,51 @@ def test_check_mode_keeps_the_marker(capsys, listening_port, marker):
 def test_a_missing_marker_is_no_error(capsys, listening_port, tmp_path):
     result = run_module(capsys, args(tmp_path / "gone.pending", listening_port))
     assert not result.get("failed")
+
+
+def beacon_args(marker, **more):
+    return {"service": "pb.service", "pending": "start", "check": "udp_beacon", "address": "10.0.0.1",
+            "node_name": "app@10.0.0.1", "probe": {"app_name": "app", "interface": "lo"}, "secret": "s3cret",
+            "marker": str(marker), **more}
+
+
+def test_a_beacon_heard_as_its_node_passes_the_gate_and_its_marker_goes(capsys, monkeypatch, marker):
+    heard = []
+
+    def wait_for_beacon(options, node_name, timeout):
+        heard.append((options, node_name, timeout))
+        return 0.3
+
+    monkeypatch.setattr(restart_service, "wait_for_beacon", wait_for_beacon)
+    result = run_module(capsys, beacon_args(marker, timeout=7))
+    assert not result.get("failed")
+    assert (result["pending"], result["node_name"], result["waited"]) == ("none", "app@10.0.0.1", 0.3)
+    assert "port" not in result
+    # The probe sends from the host's own address, with the secret given apart from its options.
+    assert heard == [({"address": "10.0.0.1", "app_name": "app", "interface": "lo", "secret": "s3cret"},
+                      "app@10.0.0.1", 7.0)]
+    assert not marker.exists()
+    # The secret is given apart from the probe's options so that it alone is kept out of the logs.
+    assert restart_service.ARGUMENT_SPEC["secret"]["no_log"] is True
+    assert not restart_service.ARGUMENT_SPEC["probe"].get("no_log")
+
+
+def test_a_beacon_not_heard_keeps_its_marker(capsys, monkeypatch, marker):
+    def wait_for_beacon(options, node_name, timeout):
+        raise restart_service.BeaconSilent("no beacon answered a probe as %s" % node_name, 7.0, ["app@10.0.0.2"])
+
+    monkeypatch.setattr(restart_service, "wait_for_beacon", wait_for_beacon)
+    result = run_module(capsys, beacon_args(marker))
+    assert result["failed"]
+    assert result["msg"] == "no beacon answered a probe as app@10.0.0.1"
+    assert (result["pending"], result["waited"], result["node_name"]) == ("start", 7.0, "app@10.0.0.1")
+    assert marker.read_text() == "restart\n"
+
+
+@pytest.mark.parametrize(("check", "missing"), [("udp_beacon", "node_name"), ("tcp", "port")])
+def test_each_gate_needs_what_it_waits_for(capsys, marker, check, missing):
+    args = beacon_args(marker, check=check)
+    args.pop("node_name")
+    result = run_module(capsys, args)
+    assert result["failed"]
+    assert missing in result["msg"]

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.peerage.peerage.plugins.plugin_utils.role_report import role_changes, summary_line
+from ansible_collections.peerage.peerage.plugins.plugin_utils.role_report import beacon_line, role_changes, summary_line
 
 NEW = ["app@10.0.0.4"]
 
@@ -62,3 +62,21 @@ def test_on_a_first_deploy_every_name_joined():
     new_host = {"pending": "start", "added": ["app@h1", "app@h2"], "files": [{"new": True}]}
     written = {"h1": new_host, "h2": new_host}
     assert role_changes(["h1", "h2"], written, {})["added"] == ["app@h1", "app@h2"]
+
+
+def test_the_beacon_report_names_no_peers_and_says_unit():
+    # The beacon unit's write records the beacon's own node name: not news to anyone.
+    written = {
+        "b1": {"pending": "none", "added": ["app@10.0.0.1"], "updated_not_restarted": True},
+        "b2": {"pending": "restart", "added": ["app@10.0.0.2"]},
+        "b3": {"pending": "restart"},
+    }
+    restarted = {"b2": {"done": "restarted", "pending": "none"},
+                 "b3": {"done": "none", "pending": "restart", "left_pending": True}}
+    changes = role_changes(["b1", "b2", "b3"], written, restarted, peers=False)
+    assert (changes["added"], changes["removed"]) == ([], [])
+    assert beacon_line(changes) == (
+        "peerage beacon: restarted: b2; still pending (next run): b3 (restart); "
+        "unit updated, takes effect at next start: b1")
+    unchanged = role_changes(["b1"], {}, {}, peers=False)
+    assert beacon_line(unchanged) == "peerage beacon: no unit changed, nothing restarted"

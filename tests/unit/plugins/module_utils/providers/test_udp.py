@@ -93,6 +93,17 @@ def test_settle_returns_once_no_new_peer_came_for_that_long():
     assert result.elapsed == pytest.approx(1.6, abs=REPLY_SPREAD_MAX)
 
 
+def test_until_ends_the_probe_once_the_names_heard_satisfy_it():
+    network = FakeNetwork()
+    add_beacons(network)
+    wanted = names(PEERS)[1]
+    result = REAL_PROBE({"app_name": APP, "timeout": 5}, transport=network.endpoint(PROBER), clock=network.clock,
+                        wallclock=network.clock.wall, until=lambda found: wanted in found)
+    assert result.stopped_by == "until"
+    assert wanted in result.peers
+    assert result.elapsed < 1.0
+
+
 def test_fewer_than_expect_is_incomplete_at_the_timeout():
     network = FakeNetwork()
     add_beacons(network, PEERS[:2])
